@@ -1,0 +1,1 @@
+//! zs-perm integration tests.

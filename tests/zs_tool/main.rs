@@ -1,0 +1,1 @@
+//! zs-tool integration tests.
