@@ -48,17 +48,7 @@ impl Home {
 
     /// A command for `name` with a scrubbed environment, run in the home.
     pub fn cmd(&self, name: &str) -> assert_cmd::Command {
-        let mut c = assert_cmd::Command::new(bin(name));
-        c.env_clear()
-            .env("HOME", self.path())
-            .env("XDG_CONFIG_HOME", self.path().join("config"))
-            .env("XDG_DATA_HOME", self.path().join("data"))
-            .env("XDG_CACHE_HOME", self.path().join("cache"))
-            .env("XDG_STATE_HOME", self.path().join("state"))
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("LANG", "C.UTF-8")
-            .current_dir(self.path());
-        c
+        assert_cmd::Command::from_std(self.std_cmd(name))
     }
 
     /// Like [`Home::cmd`] but a plain std Command, for tests that need to
