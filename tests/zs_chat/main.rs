@@ -1,1 +1,15 @@
-//! zs-chat tests.
+//! Integration tests of zs-chat: the real binary against the scripted model
+//! server, one module per wire format plus faults and bad input.
+
+#[path = "../common/mod.rs"]
+mod common;
+#[path = "../mock/lib.rs"]
+mod mock;
+
+mod anthropic;
+mod faults;
+mod gemini;
+mod input;
+mod ollama;
+mod openai_chat;
+mod openai_responses;

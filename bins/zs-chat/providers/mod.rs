@@ -1,0 +1,127 @@
+//! One module per wire format. Each turns a [`Conversation`] into the HTTP
+//! request its provider expects and decodes the provider's stream into an
+//! [`Assembler`]. Everything else (HTTP, retries, timeouts, cancel, framing,
+//! writing events) is shared and lives outside this folder.
+
+pub mod anthropic;
+pub mod gemini;
+pub mod ollama;
+pub mod openai_chat;
+pub mod openai_responses;
+pub mod thinking;
+
+use crate::assemble::Assembler;
+use crate::conversation::Conversation;
+use crate::framing::SseEvent;
+use zerostack::config::{Provider, ProviderKind};
+use zerostack::error::Error;
+
+/// A request ready to send: POST `url` with `headers` and a JSON `body`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: serde_json::Value,
+}
+
+/// How the response body is cut into events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framing {
+    Sse,
+    Ndjson,
+}
+
+/// The `--thinking` levels. `None` in [`CallOptions::thinking`] means the
+/// flag was not given (or was dropped because the model has no such
+/// parameter): send nothing and let the provider decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Thinking {
+    Off,
+    Low,
+    Medium,
+    High,
+}
+
+impl Thinking {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Thinking::Off => "off",
+            Thinking::Low => "low",
+            Thinking::Medium => "medium",
+            Thinking::High => "high",
+        }
+    }
+}
+
+/// Everything decided before the request is built.
+#[derive(Debug, Clone)]
+pub struct CallOptions {
+    pub provider: Provider,
+    pub model: String,
+    /// None when the provider takes no key or an optional one is unset.
+    pub api_key: Option<String>,
+    /// Output token limit, when one was asked for or configured.
+    pub max_tokens: Option<u64>,
+    pub thinking: Option<Thinking>,
+}
+
+/// A failure inside the stream: the provider's error event, a malformed
+/// event, or a stream that ended before its terminal event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamError(pub String);
+
+/// What the decoder wants after an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Keep reading.
+    More,
+    /// The terminal event was seen; stop reading.
+    Done,
+}
+
+pub trait Wire {
+    /// The request for `conv`. Errors are usage errors (a base URL missing)
+    /// or input errors (something the format cannot carry).
+    fn build(&self, conv: &Conversation, opts: &CallOptions) -> Result<Request, Error>;
+    fn framing(&self) -> Framing;
+    fn decoder(&self) -> Box<dyn Decoder>;
+}
+
+pub trait Decoder {
+    /// One event: an SSE event, or for NDJSON framing one line as `data`.
+    fn event(&mut self, ev: &SseEvent, out: &mut Assembler) -> Result<Flow, StreamError>;
+    /// The body ended. Ok when the terminal event had been seen, or when the
+    /// format has none and the stream is complete; Err for a truncation.
+    fn end(&mut self, out: &mut Assembler) -> Result<(), StreamError>;
+}
+
+/// The wire format of a provider kind.
+pub fn wire(kind: ProviderKind) -> Box<dyn Wire> {
+    match kind {
+        ProviderKind::OpenaiChat => Box::new(openai_chat::OpenaiChat),
+        ProviderKind::OpenaiResponses => Box::new(openai_responses::OpenaiResponses),
+        ProviderKind::Anthropic => Box::new(anthropic::Anthropic),
+        ProviderKind::Gemini => Box::new(gemini::Gemini),
+        ProviderKind::Ollama => Box::new(ollama::Ollama),
+    }
+}
+
+/// `base` and `path` joined with exactly one slash.
+pub fn join_url(base: &str, path: &str) -> String {
+    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+}
+
+/// Merges the provider's `extra_body` into a request body (top level,
+/// config wins).
+pub fn merge_extra_body(body: &mut serde_json::Value, opts: &CallOptions) {
+    if let serde_json::Value::Object(map) = body {
+        for (k, v) in &opts.provider.extra_body {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+}
+
+/// A decoder for wire formats not built yet: every call fails.
+pub(crate) fn unbuilt(name: &str) -> Error {
+    Error::usage(format!("the {name} wire format is not built yet"))
+}

@@ -1,0 +1,1 @@
+//! zs-chat tests: openai_chat.
