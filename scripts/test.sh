@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The project's test command (README.md, .ci/run): formatting, lints, every
+# test through cargo-nextest, and shellcheck on the shell scripts. Installs
+# what it needs and is missing (shellcheck, GNU time) from Debian's packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+    echo "test.sh: installing ${need_apt[*]}" >&2
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+echo "== cargo fmt --check" >&2
+cargo fmt --all -- --check
+
+echo "== cargo clippy" >&2
+cargo clippy --all-targets --locked -- -D warnings
+
+echo "== shellcheck" >&2
+mapfile -t scripts < <(git ls-files '*.sh' 'bins/zerostack' '.ci/run' 2>/dev/null || true)
+if [ "${#scripts[@]}" -gt 0 ]; then
+    shellcheck "${scripts[@]}"
+fi
+
+echo "== tests" >&2
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --no-fail-fast
+    # nextest does not run doctests; the library's examples are checked here.
+    cargo test --locked --doc
+else
+    cargo test --locked --no-fail-fast
+fi
