@@ -107,16 +107,18 @@ impl<R: BufRead> LineReader<R> {
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Ok(Some(match String::from_utf8(std::mem::take(&mut self.buf)) {
-                Ok(text) => Input::Line { no, text },
-                Err(e) => Input::Bad {
-                    no,
-                    error: format!(
-                        "line {no} is not valid UTF-8 (at byte {})",
-                        e.utf8_error().valid_up_to()
-                    ),
+            return Ok(Some(
+                match String::from_utf8(std::mem::take(&mut self.buf)) {
+                    Ok(text) => Input::Line { no, text },
+                    Err(e) => Input::Bad {
+                        no,
+                        error: format!(
+                            "line {no} is not valid UTF-8 (at byte {})",
+                            e.utf8_error().valid_up_to()
+                        ),
+                    },
                 },
-            }));
+            ));
         }
     }
 }

@@ -21,7 +21,9 @@ fn base(var: &str, fallback: &str) -> Result<PathBuf, Error> {
         Some(h) if !h.is_empty() => Ok(PathBuf::from(h).join(fallback).join(APP)),
         _ => Err(Error::usage(format!(
             "cannot locate the {} folder: set HOME or {var}",
-            var.trim_start_matches("XDG_").trim_end_matches("_HOME").to_lowercase()
+            var.trim_start_matches("XDG_")
+                .trim_end_matches("_HOME")
+                .to_lowercase()
         ))),
     }
 }

@@ -49,14 +49,18 @@ impl Assembler {
                 self.open = Some(self.blocks.len() - 1);
             }
         }
-        self.pending
-            .push(Event::TextDelta(Delta { text: s.to_string() }));
+        self.pending.push(Event::TextDelta(Delta {
+            text: s.to_string(),
+        }));
     }
 
     /// Sets the signature of the open text block (Gemini), opening an empty
     /// one if needed.
     pub fn text_signature(&mut self, sig: &str) {
-        if !matches!(self.open.and_then(|i| self.blocks.get(i)), Some(Block::Text(_))) {
+        if !matches!(
+            self.open.and_then(|i| self.blocks.get(i)),
+            Some(Block::Text(_))
+        ) {
             self.blocks.push(Block::Text(Text {
                 text: String::new(),
                 signature: None,
@@ -74,14 +78,18 @@ impl Assembler {
             return;
         }
         self.reasoning_block().text.push_str(s);
-        self.pending
-            .push(Event::ReasoningDelta(Delta { text: s.to_string() }));
+        self.pending.push(Event::ReasoningDelta(Delta {
+            text: s.to_string(),
+        }));
     }
 
     /// The open reasoning block, opened if needed, to set its signature,
     /// encrypted content, id or details.
     pub fn reasoning_block(&mut self) -> &mut Reasoning {
-        if !matches!(self.open.and_then(|i| self.blocks.get(i)), Some(Block::Reasoning(_))) {
+        if !matches!(
+            self.open.and_then(|i| self.blocks.get(i)),
+            Some(Block::Reasoning(_))
+        ) {
             self.blocks.push(Block::Reasoning(Reasoning::default()));
             self.open = Some(self.blocks.len() - 1);
         }
@@ -101,7 +109,11 @@ impl Assembler {
     /// Opens a streamed tool call under `key`; fragments follow through
     /// [`Assembler::tool_args`]. An empty `id` gets a generated one.
     pub fn tool_call(&mut self, key: &str, id: &str, name: &str) {
-        let id = if id.is_empty() { self.fresh_id() } else { id.to_string() };
+        let id = if id.is_empty() {
+            self.fresh_id()
+        } else {
+            id.to_string()
+        };
         self.blocks.push(Block::ToolCall(ToolCall {
             id,
             name: name.to_string(),
@@ -288,7 +300,11 @@ mod tests {
         let calls: Vec<_> = m.tool_calls().collect();
         assert_eq!(calls[0].arguments, json!({"path":"a.txt"}));
         assert_eq!(calls[1].arguments, json!({"path":"."}));
-        assert_eq!(m.stop, StopReason::ToolCalls, "a call makes stop tool_calls");
+        assert_eq!(
+            m.stop,
+            StopReason::ToolCalls,
+            "a call makes stop tool_calls"
+        );
         assert_eq!(m.provider_stop.as_deref(), Some("stop"));
     }
 

@@ -197,7 +197,10 @@ mod tests {
     fn plain_lines_form_one_user_message() {
         let (c, bad, _) = conv("explain grep\nbriefly\n");
         assert_eq!(bad, 0);
-        assert_eq!(c.messages, vec![Message::User("explain grep\nbriefly".into())]);
+        assert_eq!(
+            c.messages,
+            vec![Message::User("explain grep\nbriefly".into())]
+        );
         c.validate().unwrap();
     }
 
@@ -221,11 +224,14 @@ mod tests {
 
     #[test]
     fn a_bad_line_is_reported_by_number_and_reading_goes_on() {
-        let (c, bad, out) = conv("{\"type\":\"user\",\"text\":\"a\"}\n{broken\n{\"type\":\"user\"}\nhi\n");
+        let (c, bad, out) =
+            conv("{\"type\":\"user\",\"text\":\"a\"}\n{broken\n{\"type\":\"user\"}\nhi\n");
         assert_eq!(bad, 2);
         assert_eq!(c.messages.len(), 2);
-        let lines: Vec<serde_json::Value> =
-            out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let lines: Vec<serde_json::Value> = out
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(lines[0]["line"], 2);
         assert_eq!(lines[1]["line"], 3);
         assert_eq!(lines[0]["fatal"], false);
@@ -235,8 +241,15 @@ mod tests {
     fn an_unanswered_tool_call_is_refused() {
         let (c, _, _) = conv(&format!("{}\n{}\n", r#"{"type":"user","text":"x"}"#, CALL));
         let e = c.validate().unwrap_err();
-        assert!(e.message.contains("'c1' (read) has no tool_result"), "{}", e.message);
-        let (c, _, _) = conv(&format!("{}\n{}\nnext\n", r#"{"type":"user","text":"x"}"#, CALL));
+        assert!(
+            e.message.contains("'c1' (read) has no tool_result"),
+            "{}",
+            e.message
+        );
+        let (c, _, _) = conv(&format!(
+            "{}\n{}\nnext\n",
+            r#"{"type":"user","text":"x"}"#, CALL
+        ));
         assert!(c.validate().is_err());
     }
 

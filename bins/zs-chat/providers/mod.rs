@@ -108,7 +108,11 @@ pub fn wire(kind: ProviderKind) -> Box<dyn Wire> {
 
 /// `base` and `path` joined with exactly one slash.
 pub fn join_url(base: &str, path: &str) -> String {
-    format!("{}/{}", base.trim_end_matches('/'), path.trim_start_matches('/'))
+    format!(
+        "{}/{}",
+        base.trim_end_matches('/'),
+        path.trim_start_matches('/')
+    )
 }
 
 /// Merges the provider's `extra_body` into a request body (top level,

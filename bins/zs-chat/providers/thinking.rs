@@ -28,13 +28,22 @@ pub fn supported(provider: &Provider, model: &str, configured: Option<bool>) -> 
 
 fn anthropic(m: &str) -> bool {
     // Extended thinking began with Claude 3.7; every later family has it.
-    let old = ["claude-2", "claude-instant", "claude-3-haiku", "claude-3-opus", "claude-3-sonnet", "claude-3-5"];
+    let old = [
+        "claude-2",
+        "claude-instant",
+        "claude-3-haiku",
+        "claude-3-opus",
+        "claude-3-sonnet",
+        "claude-3-5",
+    ];
     m.contains("claude") && !old.iter().any(|o| m.contains(o))
 }
 
 fn openai(m: &str) -> bool {
     let m = m.rsplit('/').next().unwrap_or(m);
-    ["o1", "o3", "o4", "gpt-5", "gpt-oss"].iter().any(|p| m.starts_with(p))
+    ["o1", "o3", "o4", "gpt-5", "gpt-oss"]
+        .iter()
+        .any(|p| m.starts_with(p))
 }
 
 fn gemini(m: &str) -> bool {
@@ -44,9 +53,16 @@ fn gemini(m: &str) -> bool {
 }
 
 fn ollama(m: &str) -> bool {
-    ["qwen3", "deepseek-r1", "gpt-oss", "magistral", "phi4-reasoning", "cogito"]
-        .iter()
-        .any(|p| m.starts_with(p))
+    [
+        "qwen3",
+        "deepseek-r1",
+        "gpt-oss",
+        "magistral",
+        "phi4-reasoning",
+        "cogito",
+    ]
+    .iter()
+    .any(|p| m.starts_with(p))
 }
 
 #[cfg(test)]
