@@ -12,6 +12,7 @@ pub fn bin(name: &str) -> PathBuf {
         "zs-chat" => env!("CARGO_BIN_EXE_zs-chat"),
         "zs-tool" => env!("CARGO_BIN_EXE_zs-tool"),
         "zs-perm" => env!("CARGO_BIN_EXE_zs-perm"),
+        "zs-session" => env!("CARGO_BIN_EXE_zs-session"),
         other => panic!("no such binary: {other}"),
     })
 }

@@ -1,0 +1,1 @@
+//! zs-session integration tests.
