@@ -1,8 +1,27 @@
-//! The HTTP side of the mock model (being built). API:
-//! `MockServer::start(Script) -> MockServer`, `.url()` (`http://127.0.0.1:PORT`),
-//! `.requests() -> Vec<Recorded>`; dropping it stops the server.
+//! The HTTP side of the mock model: a std-only HTTP/1.1 server on
+//! 127.0.0.1 that answers each request with the next scripted reply.
+//!
+//! `MockServer::start(Script)` binds a free port; `.url()` is
+//! `http://127.0.0.1:PORT`; `.requests()` is every request received so far;
+//! dropping the value stops the server. One thread accepts, one thread
+//! serves each connection, and every response ends the connection
+//! (`Connection: close`), so a client never waits on a keep-alive socket.
+//!
+//! A streamed reply goes out as `Transfer-Encoding: chunked`, one chunk per
+//! rendered event, flushed at once, so the client sees events as they would
+//! arrive from a real provider. Faults are acted out here: HTTP errors, a
+//! cut connection, a malformed event, an idle gap, the format's own error
+//! event, or no answer at all.
 
-use crate::mock::script::Script;
+use crate::mock::render::{self, Format};
+use crate::mock::script::{Fault, Reply, Script};
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 /// One request as the server received it.
 #[derive(Debug, Clone)]
@@ -24,8 +43,494 @@ impl Recorded {
             .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
     }
+
+    /// The request as one JSON object (for the standalone server's log).
+    pub fn to_json(&self) -> serde_json::Value {
+        let headers: serde_json::Map<String, serde_json::Value> = self
+            .headers
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect();
+        serde_json::json!({
+            "method": self.method,
+            "path": self.path,
+            "headers": headers,
+            "body": self.body,
+        })
+    }
+}
+
+/// Called with every request as it is recorded (the standalone server logs
+/// them to a file with it).
+pub type OnRequest = Arc<dyn Fn(&Recorded) + Send + Sync>;
+
+/// How long a `Hang` fault holds the connection when the client never
+/// gives up.
+const HANG_MAX: Duration = Duration::from_secs(30);
+/// The cap on a request's head (request line and headers).
+const MAX_HEAD: usize = 1 << 20;
+/// The cap on a request body.
+const MAX_BODY: usize = 256 << 20;
+
+struct State {
+    replies: Mutex<Queue>,
+    requests: Mutex<Vec<Recorded>>,
+    stop: AtomicBool,
+    on_request: Option<OnRequest>,
+}
+
+struct Queue {
+    left: VecDeque<Reply>,
+    last: Option<Reply>,
+    repeat_last: bool,
+}
+
+impl Queue {
+    fn next(&mut self) -> Option<Reply> {
+        match self.left.pop_front() {
+            Some(r) => {
+                self.last = Some(r.clone());
+                Some(r)
+            }
+            None if self.repeat_last => self.last.clone(),
+            None => None,
+        }
+    }
 }
 
 pub struct MockServer {
-    pub script: Script,
+    addr: SocketAddr,
+    state: Arc<State>,
+    accept: Option<JoinHandle<()>>,
+}
+
+impl MockServer {
+    /// Starts a server on a free port of 127.0.0.1.
+    pub fn start(script: Script) -> MockServer {
+        MockServer::start_on(script, 0, None).expect("mock: cannot bind 127.0.0.1:0")
+    }
+
+    /// Starts a server on `port` (0: a free one); `on_request` sees every
+    /// request as it is recorded.
+    pub fn start_on(
+        script: Script,
+        port: u16,
+        on_request: Option<OnRequest>,
+    ) -> std::io::Result<MockServer> {
+        let listener = TcpListener::bind(("127.0.0.1", port))?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(State {
+            replies: Mutex::new(Queue {
+                left: script.replies.into(),
+                last: None,
+                repeat_last: script.repeat_last,
+            }),
+            requests: Mutex::new(Vec::new()),
+            stop: AtomicBool::new(false),
+            on_request,
+        });
+        let st = state.clone();
+        let accept = std::thread::Builder::new()
+            .name("mock-accept".into())
+            .spawn(move || accept_loop(listener, st))?;
+        Ok(MockServer {
+            addr,
+            state,
+            accept: Some(accept),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// Waits up to `timeout` until at least `n` requests were received;
+    /// returns what was received by then.
+    pub fn wait_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
+        let end = Instant::now() + timeout;
+        loop {
+            let got = self.requests();
+            if got.len() >= n || Instant::now() >= end {
+                return got;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Replies not yet used.
+    pub fn replies_left(&self) -> usize {
+        lock(&self.state.replies).left.len()
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.state.stop.store(true, Ordering::SeqCst);
+        // Wake the accept loop, which blocks in accept().
+        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_millis(500));
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// A poisoned lock only means a connection thread panicked; the data is
+/// still what the test wants to see.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    for conn in listener.incoming() {
+        if state.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok(stream) = conn else { continue };
+        let st = state.clone();
+        let _ = std::thread::Builder::new()
+            .name("mock-conn".into())
+            .spawn(move || {
+                let _ = serve(stream, &st);
+            });
+    }
+}
+
+/// A parsed request head and body.
+struct Incoming {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn read_request(stream: &TcpStream) -> std::io::Result<Option<Incoming>> {
+    let mut r = BufReader::new(stream);
+    let mut head_len = 0usize;
+    let mut line = String::new();
+    // Request line; skip stray blank lines before it (RFC 9112 2.2).
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        head_len += line.len();
+        if !line.trim().is_empty() {
+            break;
+        }
+        if head_len > MAX_HEAD {
+            return Err(bad("request head too long"));
+        }
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or_default().to_string();
+    let path = parts.next().unwrap_or_default().to_string();
+    let mut headers = Vec::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Err(bad("connection closed inside the request head"));
+        }
+        head_len += line.len();
+        if head_len > MAX_HEAD {
+            return Err(bad("request head too long"));
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if l.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = l.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let chunked =
+        header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    let body = if chunked {
+        read_chunked(&mut r)?
+    } else {
+        let len: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        if len > MAX_BODY {
+            return Err(bad("request body too large"));
+        }
+        let mut body = vec![0; len];
+        r.read_exact(&mut body)?;
+        body
+    };
+    Ok(Some(Incoming {
+        method,
+        path,
+        headers,
+        body,
+    }))
+}
+
+fn read_chunked(r: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Err(bad("connection closed inside a chunked body"));
+        }
+        let size = line.trim().split(';').next().unwrap_or("").trim();
+        let size = usize::from_str_radix(size, 16).map_err(|_| bad("bad chunk size"))?;
+        if size == 0 {
+            // Trailers, up to the blank line.
+            loop {
+                line.clear();
+                if r.read_line(&mut line)? == 0 || line.trim().is_empty() {
+                    return Ok(body);
+                }
+            }
+        }
+        if body.len() + size > MAX_BODY {
+            return Err(bad("request body too large"));
+        }
+        let start = body.len();
+        body.resize(start + size, 0);
+        r.read_exact(&mut body[start..])?;
+        line.clear();
+        r.read_line(&mut line)?; // the CRLF after the chunk
+    }
+}
+
+fn bad(msg: &str) -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::InvalidData, msg.to_string())
+}
+
+fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    let _ = stream.set_nodelay(true);
+    let Some(req) = read_request(&stream)? else {
+        return Ok(());
+    };
+    if state.stop.load(Ordering::SeqCst) {
+        return Ok(());
+    }
+    let body: serde_json::Value =
+        serde_json::from_slice(&req.body).unwrap_or(serde_json::Value::Null);
+    let rec = Recorded {
+        method: req.method,
+        path: req.path,
+        headers: req.headers,
+        body,
+    };
+    if let Some(f) = &state.on_request {
+        f(&rec);
+    }
+    lock(&state.requests).push(rec.clone());
+    let mut out = stream.try_clone()?;
+
+    let Some(format) = Format::from_path(&rec.path) else {
+        return simple(
+            &mut out,
+            404,
+            "text/plain",
+            &[],
+            &format!("mock: no wire format serves {}", rec.path),
+        );
+    };
+    let reply = lock(&state.replies).next();
+    let Some(reply) = reply else {
+        return simple(&mut out, 500, "text/plain", &[], "mock: script exhausted");
+    };
+
+    if let Some(Fault::Status {
+        status,
+        retry_after,
+        body,
+    }) = &reply.fault
+    {
+        let extra: Vec<(&str, &str)> = retry_after
+            .as_deref()
+            .map(|v| vec![("Retry-After", v)])
+            .unwrap_or_default();
+        let body = body.clone().unwrap_or_else(|| {
+            render::error_body(format, *status, &format!("mock: HTTP {status}"))
+        });
+        return simple(&mut out, *status, "application/json", &extra, &body);
+    }
+    if let Some(Fault::Hang) = &reply.fault {
+        return hang(&stream, state);
+    }
+
+    let events = render::render(format, &reply, &rec.body);
+    write!(
+        out,
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        format.content_type()
+    )?;
+    out.flush()?;
+    for (i, ev) in events.iter().enumerate() {
+        if state.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match &reply.fault {
+            Some(Fault::Disconnect { after }) if *after == i => return cut(&stream),
+            Some(Fault::Malformed { after }) if *after == i => {
+                chunk(&mut out, &render::malformed(format))?;
+            }
+            Some(Fault::Drip { after, pause_ms }) if *after == i => {
+                pause(state, Duration::from_millis(*pause_ms));
+            }
+            Some(Fault::StreamError { after, message }) if *after == i => {
+                chunk(&mut out, &render::stream_error(format, message))?;
+                return end(&mut out, &stream);
+            }
+            _ => {}
+        }
+        if i > 0 && reply.delay_ms > 0 {
+            pause(state, Duration::from_millis(reply.delay_ms));
+        }
+        chunk(&mut out, ev)?;
+    }
+    // A fault placed at or past the end happens after the last event.
+    match &reply.fault {
+        Some(Fault::Disconnect { after }) if *after >= events.len() => return cut(&stream),
+        Some(Fault::Malformed { after }) if *after >= events.len() => {
+            chunk(&mut out, &render::malformed(format))?;
+        }
+        Some(Fault::StreamError { after, message }) if *after >= events.len() => {
+            chunk(&mut out, &render::stream_error(format, message))?;
+        }
+        _ => {}
+    }
+    end(&mut out, &stream)
+}
+
+/// A whole (non-streamed) response.
+fn simple(
+    out: &mut TcpStream,
+    status: u16,
+    content_type: &str,
+    extra: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        reason(status),
+        body.len()
+    );
+    for (k, v) in extra {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    out.write_all(head.as_bytes())?;
+    out.write_all(body.as_bytes())?;
+    out.flush()?;
+    let _ = out.shutdown(Shutdown::Write);
+    Ok(())
+}
+
+fn chunk(out: &mut TcpStream, data: &str) -> std::io::Result<()> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    write!(out, "{:x}\r\n", data.len())?;
+    out.write_all(data.as_bytes())?;
+    out.write_all(b"\r\n")?;
+    out.flush()
+}
+
+/// The last chunk, then close.
+fn end(out: &mut TcpStream, stream: &TcpStream) -> std::io::Result<()> {
+    out.write_all(b"0\r\n\r\n")?;
+    out.flush()?;
+    let _ = stream.shutdown(Shutdown::Write);
+    // Let the client read to the end before the socket goes away, so a
+    // reset cannot overtake the last bytes.
+    drain(stream, Duration::from_secs(2));
+    Ok(())
+}
+
+/// Closes the connection in the middle of the body.
+fn cut(stream: &TcpStream) -> std::io::Result<()> {
+    let _ = stream.shutdown(Shutdown::Both);
+    Ok(())
+}
+
+/// Holds the connection without answering until the client closes it, the
+/// server stops, or [`HANG_MAX`] passes.
+fn hang(stream: &TcpStream, state: &State) -> std::io::Result<()> {
+    let end = Instant::now() + HANG_MAX;
+    stream.set_read_timeout(Some(Duration::from_millis(50)))?;
+    let mut buf = [0u8; 1024];
+    let mut s = stream;
+    while Instant::now() < end && !state.stop.load(Ordering::SeqCst) {
+        match s.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(_) => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(_) => return Ok(()),
+        }
+    }
+    Ok(())
+}
+
+/// Reads and drops what the client still sends until it closes, for at most
+/// `max`.
+fn drain(stream: &TcpStream, max: Duration) {
+    let _ = stream.set_read_timeout(Some(max));
+    let mut buf = [0u8; 1024];
+    let mut s = stream;
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+/// Sleeps `d`, waking early when the server stops.
+fn pause(state: &State, d: Duration) {
+    let end = Instant::now() + d;
+    while !state.stop.load(Ordering::SeqCst) {
+        let now = Instant::now();
+        if now >= end {
+            return;
+        }
+        std::thread::sleep((end - now).min(Duration::from_millis(20)));
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        422 => "Unprocessable Entity",
+        425 => "Too Early",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        529 => "Overloaded",
+        _ => "Status",
+    }
 }

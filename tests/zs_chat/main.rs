@@ -9,6 +9,7 @@ mod mock;
 mod anthropic;
 mod faults;
 mod gemini;
+mod harness;
 mod input;
 mod ollama;
 mod openai_chat;

@@ -1,0 +1,579 @@
+//! The zs-chat test harness: a mock model server, a hermetic home whose
+//! config points a provider at it, and a way to run the real binary and read
+//! its NDJSON output.
+//!
+//! ```ignore
+//! let t = Chat::new("anthropic", vec![Reply::text("Hello")]);
+//! let run = t.run(&[], "hi\n");
+//! run.assert_code(0);
+//! assert_eq!(run.assistant()["content"][0]["text"], "Hello");
+//! assert_eq!(t.request().path, "/v1/messages");
+//! ```
+//!
+//! Every run is bounded ([`RUN_TIMEOUT`]), the API key is [`KEY`] (distinct
+//! enough to search for: `run.assert_no_key()`), and the default timeouts
+//! and retry delays are small so fault tests finish quickly.
+#![allow(dead_code)]
+
+use crate::common::{Home, ndjson};
+use crate::mock::script::{Reply, Script};
+use crate::mock::server::{MockServer, Recorded};
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The API key every test runs with. A failure message must never hold it.
+pub const KEY: &str = "sk-zs-test-7f3a9c1e5b";
+
+/// The longest any one run of zs-chat may take before the test fails.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Timeouts written into the test config unless a test sets its own (ms).
+pub const CONNECT_MS: u64 = 2_000;
+pub const FIRST_BYTE_MS: u64 = 5_000;
+pub const IDLE_MS: u64 = 3_000;
+
+/// The variable that holds the key of a built-in provider.
+pub fn key_env(provider: &str) -> Option<&'static str> {
+    Some(match provider {
+        "openrouter" => "OPENROUTER_API_KEY",
+        "openai" => "OPENAI_API_KEY",
+        "anthropic" => "ANTHROPIC_API_KEY",
+        "gemini" => "GEMINI_API_KEY",
+        "openai-compatible" => "OPENAI_COMPATIBLE_API_KEY",
+        _ => return None,
+    })
+}
+
+/// The path prefix a provider's base URL carries at the real service, so
+/// requests reach the mock at the real path (`/v1/chat/completions`,
+/// `/v1/messages`, `/v1beta/models/...`, `/api/chat`).
+pub fn base_path(provider: &str) -> &'static str {
+    match provider {
+        "openrouter" | "openai" | "openai-compatible" => "/v1",
+        "gemini" => "/v1beta",
+        _ => "",
+    }
+}
+
+/// One scenario: a mock server, a home and a config that sends `provider`
+/// to the mock.
+pub struct Chat {
+    pub home: Home,
+    pub mock: MockServer,
+    pub provider: String,
+    /// The config written before each run; tests may change it.
+    pub config: Value,
+    /// Extra environment for each run; tests may change it.
+    pub env: Vec<(String, String)>,
+}
+
+impl Chat {
+    /// A scenario for a built-in provider with `replies`.
+    pub fn new(provider: &str, replies: Vec<Reply>) -> Chat {
+        Chat::with_script(
+            provider,
+            Script {
+                replies,
+                repeat_last: false,
+            },
+        )
+    }
+
+    pub fn with_script(provider: &str, script: Script) -> Chat {
+        let mock = MockServer::start(script);
+        let base = format!("{}{}", mock.url(), base_path(provider));
+        let mut config = json!({
+            "provider": provider,
+            "providers": {
+                provider: {
+                    "base_url": base,
+                    "timeouts": {
+                        "connect_ms": CONNECT_MS,
+                        "first_byte_ms": FIRST_BYTE_MS,
+                        "idle_ms": IDLE_MS,
+                    },
+                },
+            },
+            "retry": {"max_attempts": 3, "initial_delay_ms": 10, "max_delay_ms": 50},
+        });
+        // A provider without a default model gets one, so a bare run works.
+        if provider == "openai-compatible" {
+            config["model"] = json!("mock-model");
+        }
+        let mut env = Vec::new();
+        if let Some(var) = key_env(provider) {
+            env.push((var.to_string(), KEY.to_string()));
+        }
+        Chat {
+            home: Home::new(),
+            mock,
+            provider: provider.to_string(),
+            config,
+            env,
+        }
+    }
+
+    /// The config entry of the scenario's provider, to add fields to.
+    pub fn provider_config(&mut self) -> &mut Value {
+        &mut self.config["providers"][self.provider.as_str()]
+    }
+
+    /// Sets the provider's timeouts (ms).
+    pub fn timeouts(&mut self, connect_ms: u64, first_byte_ms: u64, idle_ms: u64) -> &mut Chat {
+        self.provider_config()["timeouts"] = json!({
+            "connect_ms": connect_ms, "first_byte_ms": first_byte_ms, "idle_ms": idle_ms,
+        });
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(
+        &mut self,
+        max_attempts: u32,
+        initial_delay_ms: u64,
+        max_delay_ms: u64,
+    ) -> &mut Chat {
+        self.config["retry"] = json!({
+            "max_attempts": max_attempts,
+            "initial_delay_ms": initial_delay_ms,
+            "max_delay_ms": max_delay_ms,
+        });
+        self
+    }
+
+    /// Sets (or with None removes) an environment variable for the runs.
+    pub fn set_env(&mut self, var: &str, value: Option<&str>) -> &mut Chat {
+        self.env.retain(|(k, _)| k != var);
+        if let Some(v) = value {
+            self.env.push((var.to_string(), v.to_string()));
+        }
+        self
+    }
+
+    /// A zs-chat command with the config written and the environment set;
+    /// stdin, stdout and stderr are left to the caller.
+    pub fn command(&self, args: &[&str]) -> Command {
+        self.home.write_config(&self.config.to_string());
+        let mut c = self.home.std_cmd("zs-chat");
+        c.args(args);
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    /// Runs zs-chat with `args` and `stdin`, bounded by [`RUN_TIMEOUT`].
+    pub fn run(&self, args: &[&str], stdin: &str) -> Run {
+        let mut c = self.command(args);
+        run_bounded(&mut c, stdin, RUN_TIMEOUT)
+    }
+
+    /// Starts zs-chat with `stdin` written and closed; stdout and stderr are
+    /// piped. For tests that signal the process while it streams.
+    pub fn spawn(&self, args: &[&str], stdin: &str) -> Child {
+        let mut c = self.command(args);
+        c.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = c.spawn().expect("spawn zs-chat");
+        let mut input = child.stdin.take().expect("stdin");
+        let data = stdin.as_bytes().to_vec();
+        std::thread::spawn(move || {
+            let _ = input.write_all(&data);
+        });
+        child
+    }
+
+    /// Every request the mock received.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.mock.requests()
+    }
+
+    /// The one request the mock received; fails the test if there were
+    /// none or several.
+    pub fn request(&self) -> Recorded {
+        let reqs = self.mock.requests();
+        assert_eq!(
+            reqs.len(),
+            1,
+            "expected exactly one request, got {}",
+            reqs.len()
+        );
+        reqs.into_iter().next().expect("one request")
+    }
+}
+
+/// The outcome of one run.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code; None when killed by a signal.
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    /// stdout parsed line by line.
+    pub events: Vec<Value>,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn of_type(&self, t: &str) -> Vec<&Value> {
+        self.events.iter().filter(|e| e["type"] == t).collect()
+    }
+
+    /// The one `assistant` event; fails the test unless there is exactly one.
+    pub fn assistant(&self) -> &Value {
+        let a = self.of_type("assistant");
+        assert_eq!(a.len(), 1, "expected one assistant event:\n{}", self.dump());
+        a[0]
+    }
+
+    /// The `assistant` event if there is one.
+    pub fn maybe_assistant(&self) -> Option<&Value> {
+        self.of_type("assistant").into_iter().next()
+    }
+
+    /// The `error` events.
+    pub fn errors(&self) -> Vec<&Value> {
+        self.of_type("error")
+    }
+
+    /// The fatal `error` event; fails the test unless there is exactly one.
+    pub fn fatal(&self) -> &Value {
+        let f: Vec<_> = self
+            .errors()
+            .into_iter()
+            .filter(|e| e["fatal"] == true)
+            .collect();
+        assert_eq!(f.len(), 1, "expected one fatal error:\n{}", self.dump());
+        f[0]
+    }
+
+    /// All `text_delta` texts joined.
+    pub fn text_deltas(&self) -> String {
+        self.joined("text_delta")
+    }
+
+    /// All `reasoning_delta` texts joined.
+    pub fn reasoning_deltas(&self) -> String {
+        self.joined("reasoning_delta")
+    }
+
+    fn joined(&self, t: &str) -> String {
+        self.of_type(t)
+            .iter()
+            .map(|e| e["text"].as_str().unwrap_or_default())
+            .collect()
+    }
+
+    /// The assistant's text blocks joined.
+    pub fn text(&self) -> String {
+        self.assistant()["content"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["type"] == "text")
+            .map(|b| b["text"].as_str().unwrap_or_default())
+            .collect()
+    }
+
+    /// The assistant's tool_call blocks.
+    pub fn tool_calls(&self) -> Vec<&Value> {
+        self.assistant()["content"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|b| b["type"] == "tool_call")
+            .collect()
+    }
+
+    pub fn assert_code(&self, code: i32) {
+        assert_eq!(self.code, Some(code), "exit code:\n{}", self.dump());
+    }
+
+    /// The test key appears nowhere in stdout or stderr.
+    pub fn assert_no_key(&self) {
+        assert!(
+            !self.stdout.contains(KEY) && !self.stderr.contains(KEY),
+            "the API key leaked:\n{}",
+            self.dump()
+        );
+    }
+
+    /// stdout and stderr, for assertion messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "code: {:?}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+/// Runs `cmd` with `stdin`, killing it and failing the test after `limit`.
+pub fn run_bounded(cmd: &mut Command, stdin: &str, limit: Duration) -> Run {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    let mut input = child.stdin.take().expect("stdin");
+    let data = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let (code, stdout, stderr) = wait_bounded(&mut child, limit);
+    let _ = writer.join();
+    let events = ndjson(stdout.as_bytes());
+    Run {
+        code,
+        stdout,
+        stderr,
+        events,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// Waits for `child` (whose stdout and stderr are piped) at most `limit`,
+/// reading both streams meanwhile; kills it and fails the test past that.
+pub fn wait_bounded(child: &mut Child, limit: Duration) -> (Option<i32>, String, String) {
+    let mut out = child.stdout.take().expect("stdout piped");
+    let mut err = child.stderr.take().expect("stderr piped");
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let end = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait().expect("wait") {
+            Some(s) => break s,
+            None if Instant::now() >= end => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let out = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
+                let err = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+                panic!("zs-chat ran longer than {limit:?}\n--- stdout\n{out}--- stderr\n{err}");
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    let out = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
+    let err = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
+    (status.code(), out, err)
+}
+
+/// Conversation lines, for stdin.
+pub fn lines(events: &[Value]) -> String {
+    let mut s = String::new();
+    for e in events {
+        s.push_str(&e.to_string());
+        s.push('\n');
+    }
+    s
+}
+
+/// A `user` line.
+pub fn user(text: &str) -> Value {
+    json!({"type": "user", "text": text})
+}
+
+/// A `system` line.
+pub fn system(text: &str) -> Value {
+    json!({"type": "system", "text": text})
+}
+
+/// A `tools` line with one tool per name (an object schema with a `path`).
+pub fn tools(names: &[&str]) -> Value {
+    let tools: Vec<Value> = names
+        .iter()
+        .map(|n| {
+            json!({
+                "name": n,
+                "description": format!("the {n} tool"),
+                "parameters": {"type": "object", "properties": {"path": {"type": "string"}}},
+            })
+        })
+        .collect();
+    json!({"type": "tools", "tools": tools})
+}
+
+/// A `tool_result` line.
+pub fn tool_result(call_id: &str, name: &str, content: &str) -> Value {
+    json!({"type": "tool_result", "call_id": call_id, "name": name, "content": content})
+}
+
+/// A reply with `text` and one or more tool calls `(id, name, arguments)`.
+pub fn reply_with_calls(text: &str, calls: &[(&str, &str, Value)]) -> Reply {
+    Reply {
+        text: text.into(),
+        tool_calls: calls
+            .iter()
+            .map(|(id, name, args)| crate::mock::script::Call {
+                id: id.to_string(),
+                name: name.to_string(),
+                arguments: args.clone(),
+            })
+            .collect(),
+        ..Reply::default()
+    }
+}
+
+/// A minimal HTTP/1.1 POST to the mock, for tests of the mock itself:
+/// returns the status, the lower-cased headers and the de-chunked body.
+pub fn raw_post(
+    url: &str,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Vec<(String, String)>, String) {
+    let addr = url.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect to the mock");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    s.write_all(req.as_bytes()).expect("write");
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    let hdrs: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let chunked = hdrs
+        .iter()
+        .any(|(k, v)| k == "transfer-encoding" && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_string()
+    };
+    (status, hdrs, body)
+}
+
+/// Joins the chunks of a chunked body (stops at a truncated one).
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let Ok(n) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    //! The mock server itself, spoken to over raw HTTP.
+    use super::*;
+    use crate::mock::script::Fault;
+
+    fn script(replies: Vec<Reply>) -> Script {
+        Script {
+            replies,
+            repeat_last: false,
+        }
+    }
+
+    #[test]
+    fn mock_streams_a_chat_completion_and_records_the_request() {
+        let m = MockServer::start(script(vec![Reply::text("Hello there")]));
+        let (status, headers, body) = raw_post(
+            &m.url(),
+            "/v1/chat/completions",
+            r#"{"model":"m1","stream":true}"#,
+            &[("Authorization", "Bearer x")],
+        );
+        assert_eq!(status, 200);
+        assert!(
+            headers
+                .iter()
+                .any(|(k, v)| k == "content-type" && v == "text/event-stream")
+        );
+        assert!(body.starts_with(": OPENROUTER PROCESSING\n\n"), "{body}");
+        assert!(body.contains(r#""content":"Hel""#), "{body}");
+        assert!(body.contains(r#""finish_reason":"stop""#), "{body}");
+        assert!(body.ends_with("data: [DONE]\n\n"), "{body}");
+        let reqs = m.requests();
+        assert_eq!(reqs.len(), 1);
+        assert_eq!(reqs[0].method, "POST");
+        assert_eq!(reqs[0].path, "/v1/chat/completions");
+        assert_eq!(reqs[0].header("Authorization"), Some("Bearer x"));
+        assert_eq!(reqs[0].body["model"], "m1");
+    }
+
+    #[test]
+    fn mock_acts_out_a_status_fault_then_runs_out() {
+        let m = MockServer::start(script(vec![Reply {
+            fault: Some(Fault::Status {
+                status: 429,
+                retry_after: Some("1".into()),
+                body: None,
+            }),
+            ..Reply::default()
+        }]));
+        let (status, headers, body) = raw_post(&m.url(), "/v1/chat/completions", "{}", &[]);
+        assert_eq!(status, 429);
+        assert!(headers.iter().any(|(k, v)| k == "retry-after" && v == "1"));
+        assert!(body.contains("\"error\""), "{body}");
+        let (status, _, body) = raw_post(&m.url(), "/v1/chat/completions", "{}", &[]);
+        assert_eq!((status, body.as_str()), (500, "mock: script exhausted"));
+        let (status, _, _) = raw_post(&m.url(), "/nowhere", "{}", &[]);
+        assert_eq!(status, 404);
+        assert_eq!(m.requests().len(), 3);
+    }
+
+    #[test]
+    fn mock_cuts_a_stream_and_repeats_the_last_reply_when_asked() {
+        let m = MockServer::start(Script {
+            replies: vec![Reply {
+                text: "abcdefghi".into(),
+                fault: Some(Fault::Disconnect { after: 3 }),
+                ..Reply::default()
+            }],
+            repeat_last: true,
+        });
+        for _ in 0..2 {
+            let (status, _, body) = raw_post(&m.url(), "/v1/chat/completions", "{}", &[]);
+            assert_eq!(status, 200);
+            assert!(body.contains("abc") && !body.contains("[DONE]"), "{body}");
+        }
+    }
+
+    #[test]
+    fn mock_reads_a_chunked_request_body() {
+        let m = MockServer::start(script(vec![Reply::text("ok")]));
+        let addr = m.url().trim_start_matches("http://").to_string();
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(b"POST /v1/chat/completions HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n2\r\n1}\r\n0\r\n\r\n").unwrap();
+        let mut raw = String::new();
+        let _ = s.read_to_string(&mut raw);
+        assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+        assert_eq!(m.requests()[0].body, json!({"a": 1}));
+    }
+}
