@@ -1,5 +1,27 @@
-//! zs-tool: placeholder until its issue lands; exits with a usage error.
+//! zs-tool: runs the tool calls in an NDJSON event stream and adds their
+//! results; `zs-tool schema` prints the tool list, `zs-tool call` runs one
+//! call. See zs-tool(1) and docs/tools.md.
+
+mod app;
+mod bash;
+mod call;
+mod diff;
+mod edit;
+mod file;
+mod filter;
+mod grep;
+mod matcher;
+mod patch;
+mod read;
+mod settings;
+mod signals;
+mod spec;
+mod todo;
+mod validate;
+mod walk;
+mod web;
+mod write;
 
 fn main() -> std::process::ExitCode {
-    zerostack::cli::run("zs-tool", || Err(zerostack::error::Error::usage("zs-tool is not built yet")))
+    zerostack::cli::run("zs-tool", app::run)
 }

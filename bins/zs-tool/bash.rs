@@ -1,0 +1,6 @@
+//! The `bash` tool (in progress).
+use crate::call::{Ctx, Outcome};
+use serde_json::Value;
+pub fn run(_v: Value, _ctx: &Ctx) -> Result<Outcome, String> {
+    Err("bash is not built yet".into())
+}
