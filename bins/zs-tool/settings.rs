@@ -73,6 +73,8 @@ pub struct Grep {
     pub max_context: usize,
     /// Larger files are skipped.
     pub max_file_bytes: u64,
+    /// The text of one grep result stops at this size.
+    pub max_output_bytes: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,6 +166,7 @@ impl Default for Grep {
             max_line_chars: 500,
             max_context: 10,
             max_file_bytes: 10 * MIB,
+            max_output_bytes: (100 * KIB) as usize,
         }
     }
 }
@@ -245,7 +248,7 @@ fn schema() -> Value {
         })),
         "grep": section(json!({
             "max_results": count, "max_line_chars": count,
-            "max_context": zero_ok, "max_file_bytes": count,
+            "max_context": zero_ok, "max_file_bytes": count, "max_output_bytes": count,
         })),
         "find_files": section(json!({"max_results": count})),
         "list_dir": section(json!({"max_entries": count, "max_depth": count})),
