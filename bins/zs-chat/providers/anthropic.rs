@@ -79,13 +79,11 @@ impl Wire for Anthropic {
         let mut body = Value::Object(body);
         super::merge_extra_body(&mut body, opts);
 
-        let mut headers = vec![
-            ("content-type".to_string(), "application/json".to_string()),
-            (
-                "anthropic-version".to_string(),
-                opts.provider.anthropic_version.clone(),
-            ),
-        ];
+        // Content-Type and Accept are set by the HTTP layer for every format.
+        let mut headers = vec![(
+            "anthropic-version".to_string(),
+            opts.provider.anthropic_version.clone(),
+        )];
         if let Some(key) = &opts.api_key {
             headers.push(("x-api-key".to_string(), key.clone()));
         }
@@ -961,7 +959,6 @@ data: {"type":"message_stop"}
         assert_eq!(
             req.headers,
             vec![
-                ("content-type".to_string(), "application/json".to_string()),
                 ("anthropic-version".to_string(), "2023-06-01".to_string()),
                 ("x-api-key".to_string(), "sk-ant-test".to_string()),
             ]
@@ -1126,7 +1123,6 @@ data: {"type":"message_stop"}
         assert_eq!(
             req.headers,
             vec![
-                ("content-type".to_string(), "application/json".to_string()),
                 ("Anthropic-Version".to_string(), "2099-01-01".to_string()),
                 ("anthropic-beta".to_string(), "context-1m".to_string()),
             ]

@@ -75,7 +75,8 @@ impl Wire for Gemini {
         let mut body = Value::Object(body);
         super::merge_extra_body(&mut body, opts);
 
-        let mut headers = vec![("content-type".to_string(), "application/json".to_string())];
+        // Content-Type and Accept are set by the HTTP layer for every format.
+        let mut headers = Vec::new();
         if let Some(key) = &opts.api_key {
             headers.push(("x-goog-api-key".to_string(), key.clone()));
         }
@@ -770,10 +771,7 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
         );
         assert_eq!(
             req.headers,
-            vec![
-                ("content-type".to_string(), "application/json".to_string()),
-                ("x-goog-api-key".to_string(), "gm-test".to_string()),
-            ]
+            vec![("x-goog-api-key".to_string(), "gm-test".to_string()),]
         );
         assert_eq!(
             req.body,
@@ -967,7 +965,6 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
         assert_eq!(
             req.headers,
             vec![
-                ("content-type".to_string(), "application/json".to_string()),
                 ("X-Goog-Api-Key".to_string(), "other".to_string()),
                 ("x-extra".to_string(), "1".to_string()),
             ]
