@@ -30,11 +30,16 @@ impl Wire for OpenaiResponses {
                 opts.provider.name
             )));
         }
-        let mut headers = vec![("Content-Type".to_string(), "application/json".to_string())];
+        // Content-Type and Accept are set by the HTTP layer.
+        let mut headers = Vec::new();
         if let Some(key) = &opts.api_key {
             headers.push(("Authorization".into(), format!("Bearer {key}")));
         }
-        headers.extend(opts.provider.expanded_headers());
+        // A configured header replaces ours of the same name.
+        for (k, v) in opts.provider.expanded_headers() {
+            headers.retain(|(h, _): &(String, String)| !h.eq_ignore_ascii_case(&k));
+            headers.push((k, v));
+        }
         let mut body = body(conv, opts);
         super::merge_extra_body(&mut body, opts);
         Ok(Request {
