@@ -127,3 +127,318 @@ fn mock_renders_length_as_incomplete_and_a_stream_error_as_an_error_event() {
     assert_eq!(evs[3].0, "error");
     assert_eq!(evs[3].1["message"], "boom");
 }
+
+// zs-chat end to end.
+
+fn user_hi() -> String {
+    lines(&[user("hi")])
+}
+
+#[test]
+fn a_text_reply_streams_deltas_then_one_assistant_message() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            text: "Hello there".into(),
+            usage: Usage {
+                input: 30,
+                output: 3,
+                cache_read: 16,
+                ..Usage::default()
+            },
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], &user_hi());
+    run.assert_code(0);
+    run.assert_no_key();
+    assert_eq!(run.text_deltas(), "Hello there");
+    assert!(run.of_type("text_delta").len() > 1, "streamed in pieces");
+    let a = run.assistant();
+    assert_eq!(a["content"], json!([{"type":"text","text":"Hello there"}]));
+    assert_eq!(a["stop"], "end");
+    assert_eq!(a["provider_stop"], "completed");
+    assert_eq!(a["api"], "openai-responses");
+    assert_eq!(a["provider"], "openai");
+    assert_eq!(a["model"], "gpt-5");
+    assert_eq!(
+        a["usage"],
+        json!({"input":30,"output":3,"cache_read":16,"cache_write":0,"reasoning":0})
+    );
+    let req = t.request();
+    assert_eq!(req.path, "/v1/responses");
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(
+        req.body,
+        json!({
+            "model": "gpt-5",
+            "input": [{"role":"user","content":[{"type":"input_text","text":"hi"}]}],
+            "stream": true,
+            "store": false,
+            "include": ["reasoning.encrypted_content"],
+        })
+    );
+}
+
+#[test]
+fn encrypted_reasoning_and_call_ids_go_back_on_the_next_turn() {
+    let t = Chat::new(
+        "openai",
+        vec![
+            Reply {
+                reasoning: "Need a.txt first".into(),
+                signature: Some("gAAAAencrypted==".into()),
+                ..reply_with_calls("", &[("call_A", "read", json!({"path": "a.txt"}))])
+            },
+            Reply::text("It says hello."),
+        ],
+    );
+    let input = lines(&[
+        system("Be brief."),
+        tools(&["read"]),
+        user("what is in a.txt?"),
+    ]);
+    let first = t.run(&["--thinking", "high"], &input);
+    first.assert_code(0);
+    assert_eq!(first.reasoning_deltas(), "Need a.txt first");
+    let a = first.assistant().clone();
+    assert_eq!(
+        a["content"],
+        json!([
+            {"type":"reasoning","text":"Need a.txt first","encrypted":"gAAAAencrypted==","id":"rs_1"},
+            {"type":"tool_call","id":"call_A","name":"read","arguments":{"path":"a.txt"}},
+        ])
+    );
+    assert_eq!(a["stop"], "tool_calls");
+
+    // The next turn: the reply as it came, and the tool's result.
+    let second_input = format!(
+        "{input}{}",
+        lines(&[a, tool_result("call_A", "read", "hello\n")])
+    );
+    let second = t.run(&["--thinking", "high"], &second_input);
+    second.assert_code(0);
+    assert_eq!(second.text(), "It says hello.");
+    let reqs = t.requests();
+    assert_eq!(reqs.len(), 2);
+    let body = &reqs[1].body;
+    assert_eq!(body["instructions"], "Be brief.");
+    assert_eq!(
+        body["input"],
+        json!([
+            {"role":"user","content":[{"type":"input_text","text":"what is in a.txt?"}]},
+            {"type":"reasoning","id":"rs_1","summary":[{"type":"summary_text","text":"Need a.txt first"}],"encrypted_content":"gAAAAencrypted=="},
+            {"type":"function_call","call_id":"call_A","name":"read","arguments":"{\"path\":\"a.txt\"}"},
+            {"type":"function_call_output","call_id":"call_A","output":"hello\n"},
+        ])
+    );
+    assert_eq!(body["reasoning"], json!({"effort":"high","summary":"auto"}));
+    assert_eq!(body["include"], json!(["reasoning.encrypted_content"]));
+    assert_eq!(body["store"], false);
+    assert_eq!(
+        body["tools"],
+        json!([{"type":"function","name":"read","description":"the read tool","parameters":{"type":"object","properties":{"path":{"type":"string"}}},"strict":false}])
+    );
+}
+
+#[test]
+fn several_tool_calls_with_split_arguments_are_assembled() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            chunk: 2,
+            usage: Usage {
+                input: 50,
+                output: 20,
+                reasoning: 8,
+                ..Usage::default()
+            },
+            ..reply_with_calls(
+                "Looking.",
+                &[
+                    ("call_A", "read", json!({"path": "src/main.rs"})),
+                    ("call_B", "grep", json!({"pattern": "fn main", "path": "."})),
+                    ("call_C", "todo_read", json!({})),
+                ],
+            )
+        }],
+    );
+    let run = t.run(
+        &[],
+        &lines(&[tools(&["read", "grep", "todo_read"]), user("look")]),
+    );
+    run.assert_code(0);
+    assert_eq!(run.text(), "Looking.");
+    let calls: Vec<(Value, Value, Value)> = run
+        .tool_calls()
+        .iter()
+        .map(|c| (c["id"].clone(), c["name"].clone(), c["arguments"].clone()))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            (
+                json!("call_A"),
+                json!("read"),
+                json!({"path": "src/main.rs"})
+            ),
+            (
+                json!("call_B"),
+                json!("grep"),
+                json!({"pattern": "fn main", "path": "."})
+            ),
+            (json!("call_C"), json!("todo_read"), json!({})),
+        ]
+    );
+    let a = run.assistant();
+    assert_eq!(a["stop"], "tool_calls");
+    assert_eq!(a["usage"]["reasoning"], 8);
+    assert!(
+        run.of_type("tool_call").is_empty(),
+        "calls are blocks, not events"
+    );
+}
+
+#[test]
+fn the_request_body_carries_tools_limits_and_reasoning_effort() {
+    let t = Chat::new("openai", vec![Reply::text("ok")]);
+    let input = lines(&[system("sys"), tools(&["read"]), user("go")]);
+    let run = t.run(
+        &[
+            "--model",
+            "o4-mini",
+            "--max-tokens",
+            "256",
+            "--thinking",
+            "low",
+        ],
+        &input,
+    );
+    run.assert_code(0);
+    assert_eq!(
+        t.request().body,
+        json!({
+            "model": "o4-mini",
+            "instructions": "sys",
+            "input": [{"role":"user","content":[{"type":"input_text","text":"go"}]}],
+            "tools": [{"type":"function","name":"read","description":"the read tool","parameters":{"type":"object","properties":{"path":{"type":"string"}}},"strict":false}],
+            "stream": true,
+            "store": false,
+            "include": ["reasoning.encrypted_content"],
+            "max_output_tokens": 256,
+            "reasoning": {"effort":"low","summary":"auto"},
+        })
+    );
+}
+
+#[test]
+fn a_model_without_reasoning_gets_no_reasoning_fields() {
+    let t = Chat::new("openai", vec![Reply::text("ok")]);
+    let run = t.run(&["--model", "gpt-4.1"], &user_hi());
+    run.assert_code(0);
+    let body = t.request().body;
+    assert!(body.get("include").is_none(), "{body}");
+    assert!(body.get("reasoning").is_none(), "{body}");
+}
+
+#[test]
+fn a_custom_provider_of_kind_openai_responses_uses_its_own_key() {
+    let mut t = Chat::new("openai", vec![Reply::text("ok")]);
+    let base = format!("{}/v1", t.mock.url());
+    t.config = json!({
+        "provider": "lab",
+        "model": "gpt-5-mini",
+        "providers": {"lab": {
+            "kind": "openai-responses",
+            "base_url": base,
+            "api_key_env": "LAB_KEY",
+            "headers": {"x-lab": "on"},
+            "extra_body": {"service_tier": "flex"},
+        }},
+    });
+    t.set_env("OPENAI_API_KEY", None);
+    t.set_env("LAB_KEY", Some(KEY));
+    let run = t.run(&[], &user_hi());
+    run.assert_code(0);
+    run.assert_no_key();
+    assert_eq!(run.assistant()["provider"], "lab");
+    assert_eq!(run.assistant()["api"], "openai-responses");
+    let req = t.request();
+    assert_eq!(req.path, "/v1/responses");
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
+    assert_eq!(req.header("x-lab"), Some("on"));
+    assert_eq!(req.body["service_tier"], "flex");
+    assert_eq!(req.body["model"], "gpt-5-mini");
+}
+
+#[test]
+fn the_output_limit_ends_as_length() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            text: "A long".into(),
+            stop: Some("length".into()),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&["--max-tokens", "2"], &user_hi());
+    run.assert_code(0);
+    let a = run.assistant();
+    assert_eq!(a["stop"], "length");
+    assert_eq!(a["provider_stop"], "max_output_tokens");
+    assert_eq!(run.text(), "A long");
+}
+
+#[test]
+fn a_mid_stream_error_leaves_a_partial_message_and_exits_4() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            text: "Partial answer".into(),
+            // created, in_progress, item added, part added, then "Par", "tia".
+            fault: Some(Fault::StreamError {
+                after: 6,
+                message: "The server had an error".into(),
+            }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], &user_hi());
+    run.assert_code(4);
+    run.assert_no_key();
+    assert_eq!(run.text_deltas(), "Partia");
+    let a = run.assistant();
+    assert_eq!(a["stop"], "error");
+    assert_eq!(run.text(), "Partia");
+    let fatal = run.fatal();
+    assert!(
+        fatal["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("The server had an error"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn a_stream_cut_before_the_terminal_event_is_an_error() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            text: "Cut short".into(),
+            fault: Some(Fault::Disconnect { after: 6 }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], &user_hi());
+    run.assert_code(4);
+    assert_eq!(run.assistant()["stop"], "error");
+    assert_eq!(run.text(), "Cut sh");
+}
