@@ -2,7 +2,9 @@
 //! through the mock model: what comes out on stdout, and the exact request
 //! that went in. The first tests check the mock's rendering of the format.
 
-use crate::harness::*;
+use crate::harness::{
+    Chat, KEY, lines, raw_post, reply_with_calls, system, tool_result, tools, user,
+};
 use crate::mock::script::{Call, Fault, Reply, Script, Usage};
 use crate::mock::server::MockServer;
 use serde_json::{Value, json};
@@ -180,4 +182,328 @@ fn mock_renders_stop_reasons_errors_and_error_bodies() {
     assert_eq!(v["type"], "error");
     assert_eq!(v["error"]["type"], "overloaded_error");
     assert!(v["error"]["message"].is_string());
+}
+
+// ---- end to end: the real binary against the mock ----
+
+fn eph() -> Value {
+    json!({"type": "ephemeral"})
+}
+
+#[test]
+fn plain_text_streams_deltas_then_one_assistant_message() {
+    let t = Chat::new("anthropic", vec![Reply::text("Hello, world!")]);
+    let run = t.run(&[], "hi\n");
+    run.assert_code(0);
+    assert_eq!(run.stderr, "");
+    assert!(run.of_type("text_delta").len() > 1, "{}", run.dump());
+    assert_eq!(run.text_deltas(), "Hello, world!");
+    let a = run.assistant();
+    assert_eq!(run.text(), "Hello, world!");
+    assert_eq!(a["stop"], "end");
+    assert_eq!(a["provider_stop"], "end_turn");
+    assert_eq!(a["provider"], "anthropic");
+    assert_eq!(a["api"], "anthropic");
+    assert_eq!(a["model"], "claude-sonnet-4-5");
+    assert_eq!(run.events.last().unwrap()["type"], "assistant");
+    run.assert_no_key();
+
+    let req = t.request();
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.path, "/v1/messages");
+    assert_eq!(req.header("x-api-key"), Some(KEY));
+    assert!(req.header("authorization").is_none());
+    assert_eq!(req.header("anthropic-version"), Some("2023-06-01"));
+    assert_eq!(req.header("content-type"), Some("application/json"));
+    assert_eq!(req.header("accept"), Some("text/event-stream"));
+    assert_eq!(
+        req.body,
+        json!({
+            "model": "claude-sonnet-4-5",
+            "max_tokens": 16384,
+            "messages": [{"role": "user", "content": [
+                {"type": "text", "text": "hi", "cache_control": eph()}
+            ]}],
+            "stream": true,
+        })
+    );
+}
+
+#[test]
+fn reasoning_with_signature_and_split_tool_calls_then_a_second_turn_sends_them_back() {
+    let calls = [
+        (
+            "toolu_A",
+            "read",
+            json!({"path": "src/main.rs", "limit": 200}),
+        ),
+        (
+            "toolu_B",
+            "grep",
+            json!({"pattern": "fn \"main\"", "path": "."}),
+        ),
+    ];
+    let first = Reply {
+        reasoning: "Need main.rs and the grep.".into(),
+        signature: Some("EqQBCkYIARgC-signed==".into()),
+        usage: Usage {
+            input: 5000,
+            output: 120,
+            cache_read: 4000,
+            cache_write: 900,
+            reasoning: 0,
+        },
+        ..reply_with_calls("Looking.", &calls)
+    };
+    let t = Chat::new("anthropic", vec![first, Reply::text("Found it.")]);
+    let input = lines(&[
+        system("You are terse."),
+        tools(&["read", "grep"]),
+        user("where is main?"),
+    ]);
+    let run = t.run(&["--thinking", "medium"], &input);
+    run.assert_code(0);
+    assert_eq!(run.stderr, "");
+    assert_eq!(run.reasoning_deltas(), "Need main.rs and the grep.");
+    assert_eq!(run.text_deltas(), "Looking.");
+    let a = run.assistant().clone();
+    assert_eq!(
+        a["content"][0],
+        json!({"type": "reasoning", "text": "Need main.rs and the grep.", "signature": "EqQBCkYIARgC-signed=="})
+    );
+    assert_eq!(a["content"][1], json!({"type": "text", "text": "Looking."}));
+    let got = run.tool_calls();
+    assert_eq!(got.len(), 2);
+    for (g, (id, name, args)) in got.iter().zip(calls.iter()) {
+        assert_eq!(g["id"], *id);
+        assert_eq!(g["name"], *name);
+        assert_eq!(g["arguments"], *args);
+    }
+    assert_eq!(a["stop"], "tool_calls");
+    assert_eq!(a["provider_stop"], "tool_use");
+    assert_eq!(
+        a["usage"],
+        json!({"input": 5000, "output": 120, "cache_read": 4000, "cache_write": 900, "reasoning": 0})
+    );
+    run.assert_no_key();
+
+    let b = &t.request().body;
+    assert_eq!(
+        b["thinking"],
+        json!({"type": "enabled", "budget_tokens": 8192})
+    );
+    assert_eq!(
+        b["system"],
+        json!([{"type": "text", "text": "You are terse.", "cache_control": eph()}])
+    );
+    assert_eq!(b["tools"][0]["name"], "read");
+    assert_eq!(b["tools"][0]["input_schema"]["type"], "object");
+    assert!(b["tools"][0].get("cache_control").is_none());
+    assert_eq!(b["tools"][1]["cache_control"], eph(), "the last tool");
+
+    // Turn two: the assistant line exactly as printed, both results, then
+    // a user remark.
+    let input2 = format!(
+        "{input}{}\n{}",
+        serde_json::to_string(&a).unwrap(),
+        lines(&[
+            tool_result("toolu_A", "read", "fn main() {}"),
+            json!({"type": "tool_result", "call_id": "toolu_B", "name": "grep", "content": "no match", "is_error": true}),
+            user("thanks"),
+        ])
+    );
+    let run2 = t.run(&["--thinking", "medium"], &input2);
+    run2.assert_code(0);
+    assert_eq!(run2.text(), "Found it.");
+    let reqs = t.requests();
+    assert_eq!(reqs.len(), 2);
+    assert_eq!(
+        reqs[1].body["messages"],
+        json!([
+            {"role": "user", "content": [{"type": "text", "text": "where is main?"}]},
+            {"role": "assistant", "content": [
+                {"type": "thinking", "thinking": "Need main.rs and the grep.", "signature": "EqQBCkYIARgC-signed=="},
+                {"type": "text", "text": "Looking."},
+                {"type": "tool_use", "id": "toolu_A", "name": "read", "input": {"path": "src/main.rs", "limit": 200}},
+                {"type": "tool_use", "id": "toolu_B", "name": "grep", "input": {"pattern": "fn \"main\"", "path": "."}},
+            ]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": "toolu_A", "content": "fn main() {}", "is_error": false},
+                {"type": "tool_result", "tool_use_id": "toolu_B", "content": "no match", "is_error": true},
+                {"type": "text", "text": "thanks", "cache_control": eph()},
+            ]},
+        ])
+    );
+}
+
+#[test]
+fn thinking_from_another_provider_is_not_sent_and_empty_input_is_an_object() {
+    let t = Chat::new(
+        "anthropic",
+        vec![reply_with_calls(
+            "",
+            &[("toolu_1", "todo_read", Value::Null)],
+        )],
+    );
+    let input = lines(&[
+        user("go"),
+        json!({"type": "assistant", "api": "gemini", "stop": "tool_calls", "content": [
+            {"type": "reasoning", "text": "gemini thoughts", "signature": "GEMSIG"},
+            {"type": "tool_call", "id": "call_1", "name": "read", "arguments": {"path": "a"}, "signature": "GEMSIG2"},
+        ]}),
+        tool_result("call_1", "read", "A"),
+    ]);
+    let run = t.run(&[], &input);
+    run.assert_code(0);
+    let calls = run.tool_calls();
+    assert_eq!(calls[0]["arguments"], json!({}));
+    assert_eq!(run.assistant()["stop"], "tool_calls");
+    assert_eq!(
+        t.request().body["messages"][1],
+        json!({"role": "assistant", "content": [
+            {"type": "tool_use", "id": "call_1", "name": "read", "input": {"path": "a"}}
+        ]})
+    );
+}
+
+#[test]
+fn max_tokens_bounds_the_thinking_budget() {
+    let t = Chat::new("anthropic", vec![Reply::text("a"), Reply::text("b")]);
+    t.run(&["--thinking", "high", "--max-tokens", "3000"], "hi\n")
+        .assert_code(0);
+    let run = t.run(&["--thinking", "low", "--max-tokens", "1000"], "hi\n");
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("zs-chat: warning: thinking dropped"),
+        "{}",
+        run.dump()
+    );
+    let reqs = t.requests();
+    assert_eq!(reqs[0].body["max_tokens"], 3000);
+    assert_eq!(
+        reqs[0].body["thinking"],
+        json!({"type": "enabled", "budget_tokens": 2999})
+    );
+    assert_eq!(reqs[1].body["max_tokens"], 1000);
+    assert!(reqs[1].body.get("thinking").is_none());
+}
+
+#[test]
+fn length_and_refusal_stops() {
+    let t = Chat::new(
+        "anthropic",
+        vec![
+            Reply {
+                stop: Some("length".into()),
+                ..Reply::text("cut sh")
+            },
+            Reply {
+                stop: Some("refusal".into()),
+                ..Reply::text("I can't")
+            },
+        ],
+    );
+    let run = t.run(&[], "hi\n");
+    run.assert_code(0);
+    assert_eq!(run.assistant()["stop"], "length");
+    assert_eq!(run.assistant()["provider_stop"], "max_tokens");
+    let run = t.run(&[], "hi\n");
+    run.assert_code(4);
+    assert_eq!(run.assistant()["stop"], "error");
+    assert_eq!(run.assistant()["provider_stop"], "refusal");
+    assert!(
+        run.fatal()["message"].as_str().unwrap().contains("refusal"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn a_mid_stream_error_event_keeps_the_partial_reply_and_exits_4() {
+    let t = Chat::new(
+        "anthropic",
+        vec![Reply {
+            fault: Some(Fault::StreamError {
+                after: 4,
+                message: "Overloaded".into(),
+            }),
+            ..Reply::text("abcdefghijkl")
+        }],
+    );
+    let run = t.run(&[], "hi\n");
+    run.assert_code(4);
+    let a = run.assistant();
+    assert_eq!(a["stop"], "error");
+    // message_start, ping, block start, then one piece of text.
+    assert_eq!(run.text(), "abc");
+    assert_eq!(run.text_deltas(), "abc");
+    let f = run.fatal();
+    assert!(
+        f["message"].as_str().unwrap().contains("Overloaded"),
+        "{}",
+        run.dump()
+    );
+    assert!(run.stderr.contains("Overloaded"), "{}", run.dump());
+    // The assistant comes before the fatal error.
+    let ia = run.events.iter().position(|e| e["type"] == "assistant");
+    let ie = run.events.iter().position(|e| e["type"] == "error");
+    assert!(ia < ie, "{}", run.dump());
+    run.assert_no_key();
+}
+
+#[test]
+fn a_stream_cut_before_message_stop_is_an_upstream_error() {
+    let t = Chat::new(
+        "anthropic",
+        vec![Reply {
+            fault: Some(Fault::Disconnect { after: 5 }),
+            ..Reply::text("abcdefghijkl")
+        }],
+    );
+    let run = t.run(&[], "hi\n");
+    run.assert_code(4);
+    assert_eq!(run.assistant()["stop"], "error");
+    assert!(run.text().starts_with("abc"), "{}", run.dump());
+    run.fatal();
+}
+
+#[test]
+fn an_http_error_reports_the_providers_message() {
+    let t = Chat::new(
+        "anthropic",
+        vec![Reply {
+            fault: Some(Fault::Status {
+                status: 400,
+                retry_after: None,
+                body: None,
+            }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], "hi\n");
+    run.assert_code(4);
+    assert!(run.maybe_assistant().is_none());
+    let msg = run.fatal()["message"].as_str().unwrap().to_string();
+    assert!(
+        msg.contains("HTTP 400") && msg.contains("mock: HTTP 400"),
+        "{msg}"
+    );
+    run.assert_no_key();
+}
+
+#[test]
+fn configured_version_headers_and_extra_body_are_sent() {
+    let mut t = Chat::new("anthropic", vec![Reply::text("ok")]);
+    t.provider_config()["anthropic_version"] = json!("2026-10-21");
+    t.provider_config()["headers"] = json!({"anthropic-beta": "${ZS_TEST_BETA}"});
+    t.provider_config()["extra_body"] = json!({"metadata": {"user_id": "u-1"}});
+    t.set_env("ZS_TEST_BETA", Some("context-1m-2025-08-07"));
+    t.run(&["--model", "claude-opus-4-1"], "hi\n")
+        .assert_code(0);
+    let req = t.request();
+    assert_eq!(req.header("anthropic-version"), Some("2026-10-21"));
+    assert_eq!(req.header("anthropic-beta"), Some("context-1m-2025-08-07"));
+    assert_eq!(req.body["metadata"], json!({"user_id": "u-1"}));
+    assert_eq!(req.body["model"], "claude-opus-4-1");
+    assert!(req.body.get("temperature").is_none());
 }
