@@ -320,3 +320,42 @@ fn a_stream_without_its_last_line_is_an_error() {
     assert_eq!(run.assistant()["stop"], "error");
     assert_eq!(run.text(), "Cut sh");
 }
+
+#[test]
+fn an_http_error_body_names_ollamas_message() {
+    let t = Chat::new(
+        "ollama",
+        vec![Reply {
+            fault: Some(Fault::Status {
+                status: 404,
+                retry_after: None,
+                body: Some(r#"{"error":"model \"qwen9\" not found, try pulling it first"}"#.into()),
+            }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&["--model", "qwen9"], &lines(&[user("hi")]));
+    run.assert_code(4);
+    assert!(run.maybe_assistant().is_none(), "{}", run.dump());
+    let msg = run.fatal()["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(msg.contains("not found, try pulling it first"), "{msg}");
+}
+
+#[test]
+fn a_malformed_line_is_an_error() {
+    let t = Chat::new(
+        "ollama",
+        vec![Reply {
+            text: "Hello".into(),
+            fault: Some(Fault::Malformed { after: 1 }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], &lines(&[user("hi")]));
+    run.assert_code(4);
+    assert_eq!(run.assistant()["stop"], "error");
+    assert_eq!(run.text(), "Hel");
+}

@@ -442,3 +442,48 @@ fn a_stream_cut_before_the_terminal_event_is_an_error() {
     assert_eq!(run.assistant()["stop"], "error");
     assert_eq!(run.text(), "Cut sh");
 }
+
+#[test]
+fn a_malformed_event_is_an_error() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            text: "Hello".into(),
+            fault: Some(Fault::Malformed { after: 5 }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], &user_hi());
+    run.assert_code(4);
+    assert_eq!(run.assistant()["stop"], "error");
+    assert_eq!(run.text(), "Hel");
+    assert!(
+        run.fatal()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("malformed"),
+        "{}",
+        run.dump()
+    );
+}
+
+#[test]
+fn a_rejected_key_exits_5_without_showing_it() {
+    let t = Chat::new(
+        "openai",
+        vec![Reply {
+            fault: Some(Fault::Status {
+                status: 401,
+                retry_after: None,
+                body: Some(format!(
+                    r#"{{"error":{{"message":"Incorrect API key provided: {KEY}.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+                )),
+            }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], &user_hi());
+    run.assert_code(5);
+    run.assert_no_key();
+    assert!(run.maybe_assistant().is_none());
+}

@@ -951,6 +951,20 @@ mod tests {
         assert!(!req.headers.iter().any(|(k, _)| k == "Authorization"));
         assert_eq!(req.body["store"], true, "config wins");
         assert_eq!(req.body["service_tier"], "flex");
+        // A configured Authorization header replaces the key's.
+        let config = r#"{"providers":{"openai":{"headers":{"authorization":"Bearer other"}}}}"#;
+        let req = OpenaiResponses
+            .build(&conv(&["hi"]), &opts(config, "openai", "gpt-5"))
+            .unwrap();
+        let auth: Vec<_> = req
+            .headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .collect();
+        assert_eq!(
+            auth,
+            [&("authorization".to_string(), "Bearer other".to_string())]
+        );
         let o = opts(
             r#"{"providers":{"x":{"kind":"openai-responses"}}}"#,
             "x",
