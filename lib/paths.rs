@@ -50,14 +50,14 @@ pub fn state_dir() -> Result<PathBuf, Error> {
 
 /// Expands a leading `~` or `~/` to `$HOME`. Other forms are left alone.
 pub fn expand_tilde(path: &str) -> PathBuf {
-    if path == "~" || path.starts_with("~/") {
-        if let Some(home) = std::env::var_os("HOME") {
-            let mut p = PathBuf::from(home);
-            if path.len() > 2 {
-                p.push(&path[2..]);
-            }
-            return p;
+    if (path == "~" || path.starts_with("~/"))
+        && let Some(home) = std::env::var_os("HOME")
+    {
+        let mut p = PathBuf::from(home);
+        if path.len() > 2 {
+            p.push(&path[2..]);
         }
+        return p;
     }
     PathBuf::from(path)
 }
