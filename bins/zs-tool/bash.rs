@@ -175,16 +175,17 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
             sys::kill_group(pgid, sys::SIGTERM);
             term_at = Some(now);
         }
-        if let (Some(t), None) = (term_at, kill_at) {
-            if now >= t + grace {
-                sys::kill_group(pgid, sys::SIGKILL);
-                kill_at = Some(now);
-            }
+        if let (Some(t), None) = (term_at, kill_at)
+            && now >= t + grace
+        {
+            sys::kill_group(pgid, sys::SIGKILL);
+            kill_at = Some(now);
         }
-        if let Some(k) = kill_at {
-            if exited.is_some() && now >= k + ABANDON_AFTER {
-                break;
-            }
+        if let Some(k) = kill_at
+            && exited.is_some()
+            && now >= k + ABANDON_AFTER
+        {
+            break;
         }
         let wait = if stop.is_none() && term_at.is_none() {
             TICK.min(deadline.saturating_duration_since(now))
@@ -194,18 +195,19 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         match rx.recv_timeout(wait.max(Duration::from_millis(1))) {
             Ok(Event::Output(chunk)) => {
                 capture.push(&chunk);
-                if let Some(stream) = ctx.stream {
-                    if stream_ok && streamed <= s.max_output_bytes {
-                        let mut text = utf8.push(&chunk);
-                        streamed += chunk.len();
-                        if streamed > s.max_output_bytes {
-                            text.push_str(
-                                "\n[... streaming stopped; the result has the output's end ...]\n",
-                            );
-                        }
-                        if !text.is_empty() {
-                            stream_ok = stream(&text);
-                        }
+                if let Some(stream) = ctx.stream
+                    && stream_ok
+                    && streamed <= s.max_output_bytes
+                {
+                    let mut text = utf8.push(&chunk);
+                    streamed += chunk.len();
+                    if streamed > s.max_output_bytes {
+                        text.push_str(
+                            "\n[... streaming stopped; the result has the output's end ...]\n",
+                        );
+                    }
+                    if !text.is_empty() {
+                        stream_ok = stream(&text);
                     }
                 }
             }

@@ -108,10 +108,10 @@ impl Capture {
     }
 
     fn spill_write(&mut self, data: &[u8]) {
-        if let Spill::Open(f, path) = &mut self.spill {
-            if let Err(e) = f.write_all(data) {
-                self.spill = Spill::Failed(format!("cannot save it to '{}': {e}", path.display()));
-            }
+        if let Spill::Open(f, path) = &mut self.spill
+            && let Err(e) = f.write_all(data)
+        {
+            self.spill = Spill::Failed(format!("cannot save it to '{}': {e}", path.display()));
         }
     }
 
@@ -137,10 +137,12 @@ impl Capture {
         let skip = (head.len() as u64).saturating_sub(tail_start) as usize;
         let tail_all: Vec<u8> = self.tail.iter().skip(skip).copied().collect();
         let mut tail = cut_lines_back(&tail_all, self.max_lines / 2);
-        if tail.len() == tail_all.len() && skip == 0 && tail_start > head.len() as u64 {
-            if let Some(i) = tail.iter().position(|&b| b == b'\n') {
-                tail = &tail[i + 1..];
-            }
+        if tail.len() == tail_all.len()
+            && skip == 0
+            && tail_start > head.len() as u64
+            && let Some(i) = tail.iter().position(|&b| b == b'\n')
+        {
+            tail = &tail[i + 1..];
         }
         let lines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count() as u64;
         let omitted_bytes = self

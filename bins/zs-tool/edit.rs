@@ -138,11 +138,9 @@ fn apply(ctx: &Ctx, shown: &str, edits: &[Change], multi: bool) -> Result<Outcom
     if ctx.env.dry_run {
         return Ok(Outcome::dry_run(format!("would have {summary}\n{body}")));
     }
-    if creating {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| format!("cannot create the folder of '{shown}': {e}"))?;
-        }
+    if creating && let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create the folder of '{shown}': {e}"))?;
     }
     let mode = if creating { None } else { Some(original.mode) };
     file::write_atomic(&path, &bytes, mode).map_err(|e| format!("cannot write '{shown}': {e}"))?;

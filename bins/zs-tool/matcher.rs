@@ -106,7 +106,12 @@ pub fn find(text: &str, old: &str, new: &str, replace_all: bool) -> Result<Found
         }
         return Ok(Found { edits, strategy });
     }
-    Err(not_found(&lines, &old_lines))
+    Err(not_found(
+        &lines,
+        &old_lines,
+        "old_string was not found in the file",
+        "Copy old_string exactly from the file (read it again if it may have changed).",
+    ))
 }
 
 /// Applies found edits to `text`. The ranges do not overlap (they come from
@@ -259,10 +264,14 @@ fn dice(a: &HashSet<(char, char)>, b: &HashSet<(char, char)>) -> f64 {
     2.0 * common as f64 / (a.len() + b.len()) as f64
 }
 
-/// The error for no match: the window of the file most similar to
-/// old_string, numbered as read shows it.
-fn not_found(lines: &Lines, old_lines: &[&str]) -> String {
-    let base = "old_string was not found in the file";
+/// The message for lines of `text` that were looked for and not found:
+/// `base`, then the most similar window of the file, numbered as read
+/// shows it, then `advice`.
+pub fn closest(text: &str, wanted: &[&str], base: &str, advice: &str) -> String {
+    not_found(&Lines::new(text), wanted, base, advice)
+}
+
+fn not_found(lines: &Lines, old_lines: &[&str], base: &str, advice: &str) -> String {
     let k = old_lines.len().max(1);
     let n = lines.text.len();
     if n == 0 {
@@ -293,9 +302,7 @@ fn not_found(lines: &Lines, old_lines: &[&str]) -> String {
         }
     }
     if best.0 < 0.5 {
-        return format!(
-            "{base}, and nothing in it is similar; read the file again and copy old_string from it"
-        );
+        return format!("{base}, and nothing in the file is similar; read the file again");
     }
     let (s, show) = (best.1, k.min(12));
     let width = (s + show).to_string().len();
@@ -316,7 +323,7 @@ fn not_found(lines: &Lines, old_lines: &[&str]) -> String {
     if show < k {
         let _ = writeln!(msg, "...");
     }
-    msg.push_str("Copy old_string exactly from the file (read it again if it may have changed).");
+    msg.push_str(advice);
     msg
 }
 
@@ -399,7 +406,7 @@ mod tests {
         assert!(e.contains("line 2 ("), "{e}");
         assert!(e.contains("2\tfn compute_total(items"), "{e}");
         let e = run(text, "zzzz qqqq", "x", false).unwrap_err();
-        assert!(e.contains("nothing in it is similar"), "{e}");
+        assert!(e.contains("nothing in the file is similar"), "{e}");
     }
 
     #[test]

@@ -17,27 +17,27 @@ pub fn check(schema: &Value, value: &mut Value, path: &str) -> Result<(), String
     if let Some(t) = schema.get("type") {
         check_type(t, value, path)?;
     }
-    if let Some(Value::Array(options)) = schema.get("enum") {
-        if !options.contains(value) {
-            let names: Vec<String> = options.iter().map(show_plain).collect();
-            return Err(format!(
-                "{} must be one of {}, not {}",
-                field(path),
-                names.join(", "),
-                show(value)
-            ));
-        }
+    if let Some(Value::Array(options)) = schema.get("enum")
+        && !options.contains(value)
+    {
+        let names: Vec<String> = options.iter().map(show_plain).collect();
+        return Err(format!(
+            "{} must be one of {}, not {}",
+            field(path),
+            names.join(", "),
+            show(value)
+        ));
     }
     if let Some(n) = value.as_f64() {
-        if let Some(min) = schema.get("minimum").and_then(Value::as_f64) {
-            if n < min {
-                return Err(format!("{} must be at least {min}, not {n}", field(path)));
-            }
+        if let Some(min) = schema.get("minimum").and_then(Value::as_f64)
+            && n < min
+        {
+            return Err(format!("{} must be at least {min}, not {n}", field(path)));
         }
-        if let Some(max) = schema.get("maximum").and_then(Value::as_f64) {
-            if n > max {
-                return Err(format!("{} must be at most {max}, not {n}", field(path)));
-            }
+        if let Some(max) = schema.get("maximum").and_then(Value::as_f64)
+            && n > max
+        {
+            return Err(format!("{} must be at most {max}, not {n}", field(path)));
         }
     }
     match value {
@@ -96,14 +96,14 @@ pub fn check(schema: &Value, value: &mut Value, path: &str) -> Result<(), String
             }
         }
         Value::Array(items) => {
-            if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-                if (items.len() as u64) < min {
-                    return Err(format!(
-                        "{} must have at least {min} item{}",
-                        field(path),
-                        if min == 1 { "" } else { "s" }
-                    ));
-                }
+            if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                && (items.len() as u64) < min
+            {
+                return Err(format!(
+                    "{} must have at least {min} item{}",
+                    field(path),
+                    if min == 1 { "" } else { "s" }
+                ));
             }
             if let Some(s) = schema.get("items") {
                 for (i, v) in items.iter_mut().enumerate() {
@@ -125,14 +125,14 @@ fn check_type(t: &Value, value: &mut Value, path: &str) -> Result<(), String> {
     if names.iter().any(|n| is_type(n, value)) {
         return Ok(());
     }
-    if names.contains(&"integer") {
-        if let Some(f) = value.as_f64() {
-            if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                // In range of an exact i64, so the cast is lossless.
-                *value = Value::from(f as i64);
-                return Ok(());
-            }
-        }
+    if names.contains(&"integer")
+        && let Some(f) = value.as_f64()
+        && f.fract() == 0.0
+        && f.abs() < 9.0e15
+    {
+        // In range of an exact i64, so the cast is lossless.
+        *value = Value::from(f as i64);
+        return Ok(());
     }
     let wanted: Vec<String> = names.iter().map(|n| article(n)).collect();
     Err(format!(

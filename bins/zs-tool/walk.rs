@@ -81,12 +81,12 @@ impl Collector<'_> {
 
 impl ParallelVisitor for Collector<'_> {
     fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
-        if let Ok(e) = entry {
-            if e.file_type().is_some_and(|t| t.is_file()) {
-                self.local.push(e.into_path());
-                if self.local.len() >= 256 {
-                    self.flush();
-                }
+        if let Ok(e) = entry
+            && e.file_type().is_some_and(|t| t.is_file())
+        {
+            self.local.push(e.into_path());
+            if self.local.len() >= 256 {
+                self.flush();
             }
         }
         if self.cancel.load(Ordering::Relaxed) {
