@@ -82,7 +82,8 @@ pub fn malformed(format: Format) -> String {
 /// The body of an HTTP error response in the format's error shape.
 pub fn error_body(format: Format, status: u16, message: &str) -> String {
     match format {
-        Format::OpenaiChat | Format::OpenaiResponses => openai_chat::error_body(status, message),
+        Format::OpenaiChat => openai_chat::error_body(status, message),
+        Format::OpenaiResponses => openai_responses::error_body(status, message),
         Format::Anthropic => anthropic::error_body(status, message),
         Format::Gemini => gemini::error_body(status, message),
         Format::Ollama => ollama::error_body(status, message),
