@@ -393,12 +393,17 @@ impl GeminiDecoder {
             }
             return;
         }
-        out.text(text);
-        if let Some(sig) = sig {
-            // The signature belongs to this part: later text starts a block
-            // of its own so two signatures never meet in one block.
-            out.text_signature(sig);
-            out.close();
+        match sig {
+            // The signature belongs to this part alone, and Google asks that
+            // a signed part not be merged with others: it gets a block of
+            // its own (even an empty one), sent back as one part.
+            Some(sig) => {
+                out.close();
+                out.text(text);
+                out.text_signature(sig);
+                out.close();
+            }
+            None => out.text(text),
         }
     }
 }
@@ -555,7 +560,7 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
     }
 
     #[test]
-    fn text_pieces_join_and_a_signature_on_an_empty_last_part_is_kept() {
+    fn text_pieces_join_and_a_signed_empty_last_part_stays_its_own_block() {
         let body = chunk(
             json!([{"text": "Let me ", "thought": true}]),
             None,
@@ -584,6 +589,10 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
                 }),
                 Block::Text(Text {
                     text: "Hello".into(),
+                    signature: None
+                }),
+                Block::Text(Text {
+                    text: String::new(),
                     signature: Some("SIG".into())
                 }),
             ]
@@ -611,9 +620,9 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
     }
 
     #[test]
-    fn a_signed_text_part_keeps_its_signature_and_later_text_starts_a_block() {
+    fn a_signed_text_part_is_a_block_of_its_own() {
         let body = chunk(
-            json!([{"text": "A", "thoughtSignature": "S1"}, {"text": "B"}]),
+            json!([{"text": "Z"}, {"text": "A", "thoughtSignature": "S1"}, {"text": "B"}]),
             Some("STOP"),
             json!({}),
         );
@@ -621,6 +630,10 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
         assert_eq!(
             r.msg.content,
             vec![
+                Block::Text(Text {
+                    text: "Z".into(),
+                    signature: None
+                }),
                 Block::Text(Text {
                     text: "A".into(),
                     signature: Some("S1".into())
