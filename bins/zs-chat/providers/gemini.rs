@@ -14,6 +14,7 @@ use crate::assemble::Assembler;
 use crate::conversation::{Conversation, Message};
 use crate::framing::SseEvent;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use zerostack::error::Error;
 use zerostack::protocol::{Assistant, Block, StopReason, ToolResult};
 
@@ -225,11 +226,25 @@ fn clean_schema(schema: &Value) -> Value {
 /// are merged, as Gemini wants the roles to alternate.
 fn contents(conv: &Conversation, model: &str) -> Vec<Value> {
     let mut out: Vec<(&'static str, Vec<Value>)> = Vec::new();
+    // Call id -> name, for results that do not name their tool: Gemini
+    // pairs a response with its call by name.
+    let mut names: HashMap<&str, &str> = HashMap::new();
     for m in &conv.messages {
         let (role, parts) = match m {
             Message::User(text) => ("user", vec![json!({"text": text})]),
-            Message::ToolResult(r) => ("user", vec![function_response(r)]),
-            Message::Assistant(a) => ("model", model_parts(a, model)),
+            Message::ToolResult(r) => {
+                let name = match r.name.as_str() {
+                    "" => names.get(r.call_id.as_str()).copied().unwrap_or(""),
+                    n => n,
+                };
+                ("user", vec![function_response(r, name)])
+            }
+            Message::Assistant(a) => {
+                for c in a.tool_calls() {
+                    names.insert(&c.id, &c.name);
+                }
+                ("model", model_parts(a, model))
+            }
         };
         if parts.is_empty() {
             continue;
@@ -244,13 +259,13 @@ fn contents(conv: &Conversation, model: &str) -> Vec<Value> {
         .collect()
 }
 
-fn function_response(r: &ToolResult) -> Value {
+fn function_response(r: &ToolResult, name: &str) -> Value {
     let response = if r.is_error {
         json!({"error": r.content})
     } else {
         json!({"output": r.content})
     };
-    let mut f = json!({"name": r.name, "response": response});
+    let mut f = json!({"name": name, "response": response});
     if !r.call_id.is_empty() {
         f["id"] = json!(r.call_id);
     }
@@ -811,7 +826,8 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
                 {"type":"tool_call","id":"call_2","name":"todo_read","arguments":"{bad"}
             ]}),
             json!({"type":"tool_result","call_id":"fc_1","name":"read","content":"hello\n"}),
-            json!({"type":"tool_result","call_id":"call_2","name":"todo_read","content":"bad args","is_error":true}),
+            // No name: it is taken from the call.
+            json!({"type":"tool_result","call_id":"call_2","name":"","content":"bad args","is_error":true}),
             json!({"type":"user","text":"thanks"}),
         ]);
         let mut o = opts("gemini-2.5-flash");
