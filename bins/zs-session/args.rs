@@ -1,0 +1,226 @@
+//! zs-session's command line: one subcommand per operation on the store.
+//! man/zs-session.1 documents the same flags.
+
+use clap::{Args as ClapArgs, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The append-only session store of zerostack.
+#[derive(Debug, Parser)]
+#[command(name = "zs-session", version, about, disable_help_subcommand = true)]
+pub struct Args {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Cmd {
+    /// Create a session and print its header line
+    New(NewArgs),
+    /// List sessions, newest first
+    List(ListArgs),
+    /// Print a session's lines as stored (header, then entries)
+    #[command(alias = "cat")]
+    Show(ShowArgs),
+    /// Append a user message (from the arguments, else stdin)
+    Append(AppendArgs),
+    /// Write the context for zs-chat: system line, tools line, conversation
+    Context(ContextArgs),
+    /// Pass stdin to stdout and store every persistent event
+    Record(SessionArg),
+    /// Summarize the older part of the conversation through zs-chat
+    Compact(CompactArgs),
+    /// Start a new session from a session's entries up to one of them
+    Fork(ForkArgs),
+    /// Export a session as Markdown, or its raw lines with --jsonl
+    Export(ExportArgs),
+    /// Create a session from a JSONL stream
+    Import(ImportArgs),
+    /// Give a session a name
+    Rename(RenameArgs),
+    /// Delete a session's file and folder
+    Delete(SessionArg),
+    /// Print the text of the final assistant message
+    Last(LastArgs),
+    /// Counts, tokens, cost and context use
+    Stats(StatsArgs),
+    /// Print the session's folder (for ZS_SESSION_DIR)
+    Dir(SessionArg),
+    /// Print what the conversation waits for: model, user or nothing
+    State(SessionArg),
+    /// Print a prompt's text, its mode, or the list of prompts
+    Prompt(PromptArgs),
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct SessionArg {
+    /// Session: id, unique id prefix, name, @last, or a path to a .jsonl file
+    pub session: String,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct NewArgs {
+    /// Model id recorded in the header
+    #[arg(long)]
+    pub model: Option<String>,
+    /// Provider name recorded in the header
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// System prompt name [default: code]
+    #[arg(long)]
+    pub prompt: Option<String>,
+    /// Permission mode [default: the prompt's %%mode, if any]
+    #[arg(long)]
+    pub mode: Option<String>,
+    /// A name to find the session by
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Working directory of the session [default: the current one]
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// Print only the id
+    #[arg(long)]
+    pub print_id: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ListArgs {
+    /// Sessions of every project, not just this one
+    #[arg(long)]
+    pub all: bool,
+    /// One JSON object per session
+    #[arg(long)]
+    pub json: bool,
+    /// At most this many sessions
+    #[arg(short = 'n', long)]
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// Start at this entry (the header is left out)
+    #[arg(long)]
+    pub from: Option<usize>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct AppendArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// The message; words are joined by spaces. Without it, stdin is read.
+    pub text: Vec<String>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ContextArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// Leave out AGENTS.md, CLAUDE.md and ARCHITECTURE.md
+    #[arg(long, short = 'n')]
+    pub no_context_files: bool,
+    /// Include the tools line from this file (as `zs-tool schema` writes it)
+    #[arg(long, value_name = "FILE")]
+    pub tools: Option<PathBuf>,
+    /// Use this prompt instead of the session's
+    #[arg(long)]
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct CompactArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// Compact only when the context is near the model's window
+    #[arg(long)]
+    pub auto: bool,
+    /// Extra instructions for the summary
+    #[arg(long)]
+    pub instructions: Option<String>,
+    /// Tokens of recent conversation to keep verbatim [config: keep_recent_tokens]
+    #[arg(long)]
+    pub keep_recent: Option<u64>,
+    /// Arguments passed on to zs-chat
+    #[arg(last = true)]
+    pub chat_args: Vec<String>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ForkArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// Keep entries up to and including this one [default: all]
+    #[arg(long)]
+    pub at: Option<usize>,
+    /// A name for the new session
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Print only the new id
+    #[arg(long)]
+    pub print_id: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// The raw lines (header and entries) instead of Markdown
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Write to this file instead of stdout
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct ImportArgs {
+    /// The JSONL file, or - for stdin
+    pub file: PathBuf,
+    /// A name for the new session
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Working directory of the new session [default: the stream's, else the current one]
+    #[arg(long)]
+    pub cwd: Option<PathBuf>,
+    /// Print only the new id
+    #[arg(long)]
+    pub print_id: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RenameArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// The new name
+    pub name: String,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct LastArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// The whole assistant line instead of its text
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// One JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct PromptArgs {
+    /// Prompt name [default: code]
+    pub name: Option<String>,
+    /// Print only the mode its %%mode line sets (nothing if none)
+    #[arg(long)]
+    pub mode: bool,
+    /// List prompt names and where each comes from
+    #[arg(long, conflicts_with = "mode")]
+    pub list: bool,
+}

@@ -1,0 +1,119 @@
+//! The writer lock: an exclusive `flock` on `<session dir>/lock`, held by
+//! every process that appends (record, append, compact, rename, delete).
+//! The kernel lets go of it when the holder exits, however it exits, so a
+//! SIGKILL never leaves a stale lock behind. The holder writes its pid into
+//! the file, only so the error a second writer gets can name it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Seek, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+use zerostack::error::Error;
+
+/// A held lock; dropping it closes the file, which releases the lock.
+#[derive(Debug)]
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    /// Takes the lock at `path`, retrying for up to `wait` while another
+    /// process holds it (a record stage of the previous turn may still be
+    /// exiting). `what` names the session in the error.
+    pub fn acquire(path: &Path, wait: Duration, what: &str) -> Result<Lock, Error> {
+        let start = Instant::now();
+        loop {
+            if let Some(lock) = Lock::try_acquire(path)? {
+                return Ok(lock);
+            }
+            if start.elapsed() >= wait {
+                let holder = std::fs::read_to_string(path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(Error::failure(format!(
+                    "session '{what}' is being written by another process{} (waited {} ms)",
+                    if holder.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (pid {holder})")
+                    },
+                    wait.as_millis()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Takes the lock if nobody holds it; `None` if somebody does.
+    pub fn try_acquire(path: &Path) -> Result<Option<Lock>, Error> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::failure(format!("cannot create '{}': {e}", dir.display())))?;
+        }
+        // No truncate on open: the file may be another holder's, with its pid.
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(|e| Error::failure(format!("cannot open lock '{}': {e}", path.display())))?;
+        if !flock_exclusive_nonblocking(&file)
+            .map_err(|e| Error::failure(format!("cannot lock '{}': {e}", path.display())))?
+        {
+            return Ok(None);
+        }
+        // Best effort: the pid is only for the message of a second writer.
+        let _ = file.set_len(0);
+        let _ = file.rewind();
+        let _ = writeln!(file, "{}", std::process::id());
+        Ok(Some(Lock { _file: file }))
+    }
+}
+
+/// `flock(fd, LOCK_EX | LOCK_NB)`: true when taken, false when another open
+/// file holds it. std's `File::try_lock` does the same but needs Rust 1.89,
+/// above this package's declared minimum, hence libc.
+#[allow(unsafe_code)]
+fn flock_exclusive_nonblocking(file: &File) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    loop {
+        // SAFETY: flock reads only its two integer arguments; the descriptor
+        // is open for as long as `file` is borrowed.
+        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if r == 0 {
+            return Ok(true);
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            Some(libc::EINTR) => continue,
+            _ => return Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_until_the_first_lets_go() {
+        let t = tempfile::tempdir().unwrap();
+        let p = t.path().join("s/lock");
+        let first = Lock::try_acquire(&p).unwrap().unwrap();
+        assert!(Lock::try_acquire(&p).unwrap().is_none());
+        let e = Lock::acquire(&p, Duration::from_millis(50), "s1").unwrap_err();
+        assert!(
+            e.message.contains("being written by another process"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains(&format!("pid {}", std::process::id())),
+            "{}",
+            e.message
+        );
+        drop(first);
+        assert!(Lock::try_acquire(&p).unwrap().is_some());
+    }
+}

@@ -1,0 +1,152 @@
+//! `zs-session record`: the tee at the end of a turn's pipeline. Every line
+//! of stdin goes to stdout unchanged and in order; every persistent event
+//! (`user`, `assistant`, `tool_result`, `compaction`, `session_meta`) is
+//! appended to the session first, so what a later stage has seen is
+//! already on disk.
+//!
+//! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
+//! stages before this one flush what they hold (a partial assistant
+//! message, "interrupted" tool results) as they stop; this one keeps
+//! reading until its input ends, so all of that is stored. SIGTERM keeps
+//! its default and ends the process at once, as SIGKILL does: the session
+//! stays valid either way, since each entry is one fsynced write.
+
+use crate::store::{STORED, SessionRef};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+use zerostack::error::{Error, Kind};
+use zerostack::lines::{Input, LineReader, Writer};
+use zerostack::protocol::Event;
+
+/// What to do with one input line.
+#[derive(Debug, PartialEq)]
+pub enum Verdict {
+    /// A persistent event: store it.
+    Store,
+    /// Another event: pass it on only.
+    Pass,
+    /// Not a usable event: pass it on and report it.
+    Bad(String),
+}
+
+/// Decides what happens to line `no`. Events to be stored are checked
+/// whole, so a broken one never reaches the file (it would break every
+/// later context).
+pub fn judge(no: u64, text: &str) -> Verdict {
+    let kind = match zerostack::protocol::line_type(text) {
+        Ok(k) => k,
+        Err(e) => return Verdict::Bad(format!("line {no}: {e}")),
+    };
+    if !STORED.contains(&kind.as_str()) {
+        return Verdict::Pass;
+    }
+    let checked = if kind == "session_meta" {
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).map(|_| ())
+    } else {
+        serde_json::from_str::<Event>(text).map(|_| ())
+    };
+    match checked {
+        Ok(()) => Verdict::Store,
+        Err(e) => Verdict::Bad(format!("line {no}: bad {kind} event, not stored: {e}")),
+    }
+}
+
+pub fn run(s: &SessionRef, lock_wait: Duration) -> Result<(), Error> {
+    // Registered before anything else, so an early Ctrl-C does not kill us.
+    // The flag is never read: the handler only replaces the default action.
+    let sigint = Arc::new(AtomicBool::new(false));
+    signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&sigint))
+        .map_err(|e| Error::failure(format!("cannot handle SIGINT: {e}")))?;
+    let (mut app, _) = s.open_writer(lock_wait)?;
+    let mut reader = LineReader::new(std::io::stdin().lock());
+    let mut out = Writer::new(std::io::stdout().lock());
+    // When the reader of stdout goes away, recording goes on: storing the
+    // stream is this stage's first job.
+    let mut out_open = true;
+    let send = |r: Result<(), Error>, out_open: &mut bool| match r {
+        Err(e) if e.kind == Kind::BrokenPipe => {
+            *out_open = false;
+            Ok(())
+        }
+        other => other,
+    };
+    let mut bad = 0u64;
+    while let Some(item) = reader
+        .next_line()
+        .map_err(|e| Error::failure(format!("cannot read stdin: {e}")))?
+    {
+        match item {
+            Input::Line { no, text } => {
+                let verdict = judge(no, &text);
+                if verdict == Verdict::Store {
+                    app.append(&text)?;
+                }
+                if out_open {
+                    send(out.pass(&text), &mut out_open)?;
+                }
+                if let Verdict::Bad(msg) = verdict {
+                    bad += 1;
+                    if out_open {
+                        send(out.bad_line("zs-session", no, &msg), &mut out_open)?;
+                    }
+                }
+            }
+            Input::Bad { no, error } => {
+                bad += 1;
+                if out_open {
+                    send(out.bad_line("zs-session", no, &error), &mut out_open)?;
+                }
+            }
+        }
+    }
+    if bad > 0 {
+        return Err(Error::input(format!(
+            "{bad} bad input line{} (passed on, not stored)",
+            if bad == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn persistent_events_are_stored_and_others_passed() {
+        assert_eq!(judge(1, r#"{"type":"user","text":"hi"}"#), Verdict::Store);
+        assert_eq!(
+            judge(
+                1,
+                r#"{"type":"tool_result","call_id":"c","name":"n","content":"x"}"#
+            ),
+            Verdict::Store
+        );
+        assert_eq!(
+            judge(1, r#"{"type":"session_meta","name":"n"}"#),
+            Verdict::Store
+        );
+        assert_eq!(
+            judge(1, r#"{"type":"text_delta","text":"x"}"#),
+            Verdict::Pass
+        );
+        assert_eq!(judge(1, r#"{"type":"system","text":"x"}"#), Verdict::Pass);
+        assert_eq!(
+            judge(1, r#"{"type":"session","version":1,"id":"x"}"#),
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn broken_lines_are_bad_and_never_stored() {
+        assert!(matches!(judge(3, "hello"), Verdict::Bad(m) if m.starts_with("line 3:")));
+        assert!(
+            matches!(judge(4, r#"{"type":"user"}"#), Verdict::Bad(m) if m.contains("not stored"))
+        );
+        assert!(matches!(
+            judge(5, r#"{"type":"assistant","content":"x","stop":"end"}"#),
+            Verdict::Bad(_)
+        ));
+    }
+}

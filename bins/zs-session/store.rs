@@ -1,0 +1,711 @@
+//! The session store: one append-only JSONL file per session under
+//! `$XDG_DATA_HOME/zerostack/sessions/<project>/<id>.jsonl`, and a folder
+//! `<id>/` beside it for what the session keeps out of line (full tool
+//! outputs, the task list, the allowlist, the writer lock, torn bytes).
+//!
+//! Line 1 is the `session` header; every later line is an entry, numbered
+//! by its place in the file (entry N is line N + 1), so numbers never
+//! change: the file is only ever appended to. The one repair is cutting a
+//! torn last line (a write a crash interrupted), whose bytes are kept in
+//! the folder. See docs/sessions.md.
+
+use crate::clock;
+use crate::lock::Lock;
+use crate::project;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use zerostack::cli::warn;
+use zerostack::error::Error;
+use zerostack::protocol::VERSION;
+
+/// The entry types a session stores. `system` and `tools` are not among
+/// them: `context` builds them afresh every turn.
+pub const STORED: &[&str] = &[
+    "user",
+    "assistant",
+    "tool_result",
+    "compaction",
+    "session_meta",
+];
+
+/// What an entry is, read from its `type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Assistant,
+    ToolResult,
+    Compaction,
+    /// `session_meta`: a later change to the header's details (a name, a
+    /// model switch).
+    Meta,
+    /// Any other type: kept in the file, ignored by the context.
+    Other,
+}
+
+impl Kind {
+    pub fn of(t: &str) -> Kind {
+        match t {
+            "user" => Kind::User,
+            "assistant" => Kind::Assistant,
+            "tool_result" => Kind::ToolResult,
+            "compaction" => Kind::Compaction,
+            "session_meta" => Kind::Meta,
+            _ => Kind::Other,
+        }
+    }
+}
+
+/// The `type` of a line. Lines this stage wrote, and most others, start
+/// with `{"type":"`, and reading the tag from there skips a JSON parse of
+/// what may be a large line; anything else goes through the real parser.
+/// The fast path does not check the rest of the line: whoever uses an entry
+/// parses it and reports it if it is broken.
+pub fn type_of(line: &str) -> Result<Cow<'_, str>, String> {
+    if let Some(rest) = line.strip_prefix("{\"type\":\"")
+        && let Some(end) = rest.find('"')
+        && !rest[..end].contains('\\')
+    {
+        return Ok(Cow::Borrowed(&rest[..end]));
+    }
+    zerostack::protocol::line_type(line).map(Cow::Owned)
+}
+
+/// One entry: its number, its kind and where its line sits in the text.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub no: usize,
+    pub kind: Kind,
+    start: usize,
+    end: usize,
+}
+
+/// The header's details and the `session_meta` changes after it, applied in
+/// order: what the session is now.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub id: String,
+    pub created: String,
+    pub cwd: Option<String>,
+    pub name: Option<String>,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub prompt: Option<String>,
+    pub mode: Option<String>,
+}
+
+/// A session read into memory.
+#[derive(Debug)]
+pub struct Loaded {
+    text: String,
+    /// The header line's fields.
+    pub header: Map<String, Value>,
+    pub entries: Vec<Entry>,
+}
+
+impl Loaded {
+    /// The line of `e`, without its `\n`.
+    pub fn line(&self, e: &Entry) -> &str {
+        &self.text[e.start..e.end]
+    }
+
+    /// The header line as stored.
+    pub fn header_line(&self) -> &str {
+        let end = self.text.find('\n').unwrap_or(self.text.len());
+        self.text[..end].trim_end_matches('\r')
+    }
+
+    /// The number the next appended entry gets.
+    pub fn next_no(&self) -> usize {
+        // Every line after the header, blank or not, holds a number.
+        self.text.bytes().filter(|&b| b == b'\n').count().max(1)
+    }
+
+    pub fn entry(&self, no: usize) -> Option<&Entry> {
+        self.entries
+            .binary_search_by_key(&no, |e| e.no)
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// The header with every `session_meta` entry applied.
+    pub fn meta(&self) -> Meta {
+        let s =
+            |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_str).map(str::to_string);
+        let h = &self.header;
+        let mut meta = Meta {
+            id: s(h, "id").unwrap_or_default(),
+            created: s(h, "created").unwrap_or_default(),
+            cwd: s(h, "cwd"),
+            name: s(h, "name"),
+            model: s(h, "model"),
+            provider: s(h, "provider"),
+            prompt: s(h, "prompt"),
+            mode: s(h, "mode"),
+        };
+        for e in self.entries.iter().filter(|e| e.kind == Kind::Meta) {
+            let Ok(m) = serde_json::from_str::<Map<String, Value>>(self.line(e)) else {
+                warn_entry(&meta.id, e.no, "is not valid JSON; skipped");
+                continue;
+            };
+            // A key that is present sets the field; `null` clears it.
+            let set = |k: &str, field: &mut Option<String>| {
+                if let Some(v) = m.get(k) {
+                    *field = v.as_str().map(str::to_string);
+                }
+            };
+            set("name", &mut meta.name);
+            set("model", &mut meta.model);
+            set("provider", &mut meta.provider);
+            set("prompt", &mut meta.prompt);
+            set("mode", &mut meta.mode);
+            set("cwd", &mut meta.cwd);
+        }
+        meta
+    }
+}
+
+/// Warns that entry `no` of session `id` cannot be used.
+pub fn warn_entry(id: &str, no: usize, what: &str) {
+    warn("zs-session", &format!("session '{id}': entry {no} {what}"));
+}
+
+/// Parses a session file's text. `what` names it in errors.
+pub fn parse(text: String, what: &str) -> Result<Loaded, Error> {
+    let first_end = text.find('\n').unwrap_or(text.len());
+    let first = text[..first_end].trim_end_matches('\r');
+    let header: Map<String, Value> = serde_json::from_str(first)
+        .ok()
+        .filter(|m: &Map<String, Value>| m.get("type").and_then(Value::as_str) == Some("session"))
+        .ok_or_else(|| {
+            Error::input(format!(
+                "'{what}' is not a session: its first line is not a session header"
+            ))
+        })?;
+    let id = header
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or(what)
+        .to_string();
+    match header.get("version").and_then(Value::as_u64) {
+        Some(v) if v > u64::from(VERSION) => {
+            return Err(Error::input(format!(
+                "session '{id}' was written with protocol version {v}; this zs-session reads version {VERSION} and older"
+            )));
+        }
+        Some(_) => {}
+        None => {
+            return Err(Error::input(format!(
+                "session '{id}' has no protocol version in its header"
+            )));
+        }
+    }
+    let mut entries = Vec::new();
+    let mut pos = (first_end + 1).min(text.len());
+    let mut no = 0;
+    while pos < text.len() {
+        no += 1;
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let line = text[pos..end].trim_end_matches('\r');
+        let line_end = pos + line.len();
+        if !line.trim().is_empty() {
+            match type_of(line) {
+                Ok(t) => entries.push(Entry {
+                    no,
+                    kind: Kind::of(&t),
+                    start: pos,
+                    end: line_end,
+                }),
+                Err(e) => warn_entry(&id, no, &format!("is not a protocol line ({e}); skipped")),
+            }
+        }
+        pos = end + 1;
+    }
+    Ok(Loaded {
+        text,
+        header,
+        entries,
+    })
+}
+
+/// Where a torn tail starts, if the file has one: a last line without its
+/// `\n`, and a last line that is not a JSON object (what a torn line
+/// followed by another write looks like). The header is never cut: a file
+/// whose first line is broken is not a session, and is reported as such.
+pub fn torn_tail(bytes: &[u8]) -> Option<usize> {
+    let line_start = |end: usize| {
+        bytes[..end]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1)
+    };
+    let mut cut = bytes.len();
+    if bytes.last().is_some_and(|&b| b != b'\n') {
+        cut = line_start(bytes.len());
+    }
+    if cut > 0 {
+        let start = line_start(cut - 1);
+        let line = &bytes[start..cut - 1];
+        let blank = line.iter().all(u8::is_ascii_whitespace);
+        if start > 0 && !blank && serde_json::from_slice::<Map<String, Value>>(line).is_err() {
+            cut = start;
+        }
+    }
+    (cut < bytes.len() && cut > 0).then_some(cut)
+}
+
+/// Serializes the header with `type` first, for people reading the file.
+#[derive(Serialize)]
+struct HeaderOut<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    version: u32,
+    id: &'a str,
+    #[serde(flatten)]
+    fields: &'a Map<String, Value>,
+}
+
+/// A `session_meta` entry, `type` first.
+#[derive(Serialize)]
+pub struct MetaOut<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(flatten)]
+    pub fields: &'a Map<String, Value>,
+    pub at: String,
+}
+
+/// A session's file and folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRef {
+    pub id: String,
+    pub file: PathBuf,
+    pub dir: PathBuf,
+    /// The project folder's name.
+    pub project: String,
+}
+
+impl SessionRef {
+    fn at(file: PathBuf) -> SessionRef {
+        let id = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let parent = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        let project = parent
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        SessionRef {
+            dir: parent.join(&id),
+            id,
+            file,
+            project,
+        }
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.dir.join("lock")
+    }
+
+    fn read_bytes(&self) -> Result<Vec<u8>, Error> {
+        std::fs::read(&self.file).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Error::usage(format!("no session '{}'", self.id))
+            } else {
+                Error::failure(format!("cannot read '{}': {e}", self.file.display()))
+            }
+        })
+    }
+
+    /// Reads the session. A torn tail is repaired when no writer holds the
+    /// lock; while one does, the tail is a line being written and is only
+    /// left out.
+    pub fn load(&self) -> Result<Loaded, Error> {
+        let mut bytes = self.read_bytes()?;
+        if let Some(cut) = torn_tail(&bytes) {
+            match Lock::try_acquire(&self.lock_path())? {
+                Some(_lock) => {
+                    bytes = self.read_bytes()?;
+                    self.repair(&mut bytes)?;
+                }
+                None => bytes.truncate(cut),
+            }
+        }
+        self.parse(bytes)
+    }
+
+    /// Takes the writer lock (waiting up to `wait`), repairs a torn tail and
+    /// reads the session, so nothing is ever appended after a broken line.
+    pub fn open_writer(&self, wait: Duration) -> Result<(Appender, Loaded), Error> {
+        let lock = Lock::acquire(&self.lock_path(), wait, &self.id)?;
+        let mut bytes = self.read_bytes()?;
+        self.repair(&mut bytes)?;
+        let loaded = self.parse(bytes)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&self.file)
+            .map_err(|e| Error::failure(format!("cannot open '{}': {e}", self.file.display())))?;
+        Ok((
+            Appender {
+                file,
+                next_no: loaded.next_no(),
+                id: self.id.clone(),
+                buf: Vec::new(),
+                _lock: lock,
+            },
+            loaded,
+        ))
+    }
+
+    fn parse(&self, bytes: Vec<u8>) -> Result<Loaded, Error> {
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                // Keep line numbers: a line that is not UTF-8 becomes blank.
+                let bytes = e.into_bytes();
+                let mut text = String::with_capacity(bytes.len());
+                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+                    if i > 0 {
+                        text.push('\n');
+                    }
+                    match std::str::from_utf8(line) {
+                        Ok(l) => text.push_str(l),
+                        Err(_) if i > 0 => warn_entry(&self.id, i, "is not UTF-8; skipped"),
+                        Err(_) => {}
+                    }
+                }
+                text
+            }
+        };
+        parse(text, &self.id)
+    }
+
+    /// Cuts a torn tail off the file (we hold the lock), keeping its bytes
+    /// in `torn-<time>.jsonl` in the folder, and says so on stderr.
+    fn repair(&self, bytes: &mut Vec<u8>) -> Result<(), Error> {
+        let Some(cut) = torn_tail(bytes) else {
+            return Ok(());
+        };
+        let fail = |what: &str, p: &Path, e: std::io::Error| {
+            Error::failure(format!(
+                "cannot repair session '{}': {what} '{}': {e}",
+                self.id,
+                p.display()
+            ))
+        };
+        std::fs::create_dir_all(&self.dir).map_err(|e| fail("cannot create", &self.dir, e))?;
+        let stamp = clock::stamp(clock::now().0);
+        let mut n = 0;
+        let (kept, mut f) = loop {
+            let p = self.dir.join(if n == 0 {
+                format!("torn-{stamp}.jsonl")
+            } else {
+                format!("torn-{stamp}-{n}.jsonl")
+            });
+            match OpenOptions::new().write(true).create_new(true).open(&p) {
+                Ok(f) => break (p, f),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+                Err(e) => return Err(fail("cannot create", &p, e)),
+            }
+        };
+        f.write_all(&bytes[cut..])
+            .and_then(|()| f.sync_all())
+            .map_err(|e| fail("cannot write", &kept, e))?;
+        let file = OpenOptions::new()
+            .write(true)
+            .open(&self.file)
+            .map_err(|e| fail("cannot open", &self.file, e))?;
+        file.set_len(cut as u64)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| fail("cannot truncate", &self.file, e))?;
+        warn(
+            "zs-session",
+            &format!(
+                "session '{}': the last line was torn by an interrupted write; cut off {} bytes, kept in '{}'",
+                self.id,
+                bytes.len() - cut,
+                kept.display()
+            ),
+        );
+        bytes.truncate(cut);
+        Ok(())
+    }
+}
+
+/// Appends entries while holding the writer lock. Each entry is one
+/// `write` of the whole line and its `\n` on an O_APPEND descriptor, then
+/// `fdatasync`: a crash leaves at worst one torn last line, which the next
+/// open repairs.
+#[derive(Debug)]
+pub struct Appender {
+    file: File,
+    next_no: usize,
+    id: String,
+    buf: Vec<u8>,
+    _lock: Lock,
+}
+
+impl Appender {
+    /// Appends `line` (one JSON object, no `\n` in it) and returns its entry
+    /// number.
+    pub fn append(&mut self, line: &str) -> Result<usize, Error> {
+        self.buf.clear();
+        self.buf.extend_from_slice(line.as_bytes());
+        self.buf.push(b'\n');
+        self.file
+            .write_all(&self.buf)
+            .and_then(|()| self.file.sync_data())
+            .map_err(|e| Error::failure(format!("cannot write to session '{}': {e}", self.id)))?;
+        let no = self.next_no;
+        self.next_no += 1;
+        Ok(no)
+    }
+
+    /// Appends a `session_meta` entry with `fields` and the time.
+    pub fn append_meta(&mut self, fields: &Map<String, Value>) -> Result<usize, Error> {
+        let line = serde_json::to_string(&MetaOut {
+            kind: "session_meta",
+            fields,
+            at: clock::now_rfc3339(),
+        })
+        .map_err(|e| Error::failure(format!("cannot encode session_meta: {e}")))?;
+        self.append(&line)
+    }
+}
+
+/// The root of the store: `$XDG_DATA_HOME/zerostack/sessions`.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub root: PathBuf,
+}
+
+impl Store {
+    pub fn open() -> Result<Store, Error> {
+        Ok(Store {
+            root: zerostack::paths::data_dir()?.join("sessions"),
+        })
+    }
+
+    /// Creates a session for `cwd` (absolute) with the header `fields`
+    /// (cwd, created, model, ...), and its folder. Returns the session and
+    /// its header line.
+    pub fn create(
+        &self,
+        cwd: &Path,
+        fields: &Map<String, Value>,
+    ) -> Result<(SessionRef, String), Error> {
+        let dir = self.root.join(project::key(cwd));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::failure(format!("cannot create '{}': {e}", dir.display())))?;
+        for _ in 0..50 {
+            let id = clock::new_id();
+            let path = dir.join(format!("{id}.jsonl"));
+            let mut f = match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => {
+                    return Err(Error::failure(format!(
+                        "cannot create '{}': {e}",
+                        path.display()
+                    )));
+                }
+            };
+            let header = serde_json::to_string(&HeaderOut {
+                kind: "session",
+                version: VERSION,
+                id: &id,
+                fields,
+            })
+            .map_err(|e| Error::failure(format!("cannot encode the header: {e}")))?;
+            f.write_all(format!("{header}\n").as_bytes())
+                .and_then(|()| f.sync_all())
+                .map_err(|e| Error::failure(format!("cannot write '{}': {e}", path.display())))?;
+            let s = SessionRef::at(path);
+            std::fs::create_dir_all(&s.dir)
+                .map_err(|e| Error::failure(format!("cannot create '{}': {e}", s.dir.display())))?;
+            return Ok((s, header));
+        }
+        Err(Error::failure("cannot find a free session id"))
+    }
+
+    /// Every session of one project folder, or of all of them, in id order
+    /// (the order they were created).
+    pub fn sessions(&self, project: Option<&str>) -> Result<Vec<SessionRef>, Error> {
+        let projects: Vec<PathBuf> = match project {
+            Some(p) => vec![self.root.join(p)],
+            None => read_dir_sorted(&self.root)?
+                .into_iter()
+                .filter(|p| p.is_dir())
+                .collect(),
+        };
+        let mut out = Vec::new();
+        for p in projects {
+            for f in read_dir_sorted(&p)? {
+                if f.extension().is_some_and(|e| e == "jsonl") && f.is_file() {
+                    out.push(SessionRef::at(f));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// Finds the session `arg` names: a path to a session file, `@last` (the
+    /// most recently written session of this project), an id, a unique
+    /// prefix of one, or a name set by `new --name` or `rename`. Prefixes
+    /// and names are looked up in this project first, then everywhere.
+    pub fn resolve(&self, arg: &str, cwd: &Path) -> Result<SessionRef, Error> {
+        if arg.is_empty() {
+            return Err(Error::usage("empty session argument"));
+        }
+        if arg.contains('/') || arg.ends_with(".jsonl") {
+            let p = PathBuf::from(arg);
+            if p.is_file() {
+                return Ok(SessionRef::at(p));
+            }
+            return Err(Error::usage(format!("no session file '{arg}'")));
+        }
+        let here = project::key(cwd);
+        if arg == "@last" {
+            let mut best: Option<(std::time::SystemTime, SessionRef)> = None;
+            for s in self.sessions(Some(&here))? {
+                let t = std::fs::metadata(&s.file)
+                    .and_then(|m| m.modified())
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                if best
+                    .as_ref()
+                    .is_none_or(|(bt, b)| (t, &s.id) > (*bt, &b.id))
+                {
+                    best = Some((t, s));
+                }
+            }
+            return best
+                .map(|(_, s)| s)
+                .ok_or_else(|| Error::usage("no session in this project yet"));
+        }
+        let all = self.sessions(None)?;
+        if let Some(s) = all.iter().find(|s| s.id == arg) {
+            return Ok(s.clone());
+        }
+        let prefixed: Vec<&SessionRef> = all.iter().filter(|s| s.id.starts_with(arg)).collect();
+        let local: Vec<&SessionRef> = prefixed
+            .iter()
+            .copied()
+            .filter(|s| s.project == here)
+            .collect();
+        for group in [&local, &prefixed] {
+            match group.len() {
+                0 => {}
+                1 => return Ok(group[0].clone()),
+                n => {
+                    let ids: Vec<&str> = group.iter().take(5).map(|s| s.id.as_str()).collect();
+                    return Err(Error::usage(format!(
+                        "session prefix '{arg}' is ambiguous: {n} sessions match ({}{})",
+                        ids.join(", "),
+                        if n > 5 { ", ..." } else { "" }
+                    )));
+                }
+            }
+        }
+        let (local, other): (Vec<&SessionRef>, Vec<&SessionRef>) =
+            all.iter().partition(|s| s.project == here);
+        for group in [local, other] {
+            let named: Vec<&SessionRef> = group
+                .into_iter()
+                .rev()
+                .filter(|s| {
+                    s.load()
+                        .is_ok_and(|l| l.meta().name.as_deref() == Some(arg))
+                })
+                .collect();
+            match named.len() {
+                0 => {}
+                1 => return Ok(named[0].clone()),
+                n => {
+                    let ids: Vec<&str> = named.iter().take(5).map(|s| s.id.as_str()).collect();
+                    return Err(Error::usage(format!(
+                        "session name '{arg}' is ambiguous: {n} sessions have it ({}); use an id",
+                        ids.join(", ")
+                    )));
+                }
+            }
+        }
+        Err(Error::usage(format!(
+            "no session '{arg}' (see zs-session list --all)"
+        )))
+    }
+}
+
+/// The entries of a folder, sorted; a missing folder has none.
+fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(Error::failure(format!(
+                "cannot read '{}': {e}",
+                dir.display()
+            )));
+        }
+    };
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    v.sort();
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_of_reads_the_tag_fast_or_falls_back() {
+        assert_eq!(type_of(r#"{"type":"user","text":"x"}"#).unwrap(), "user");
+        assert_eq!(type_of(r#"{"text":"x","type":"user"}"#).unwrap(), "user");
+        assert_eq!(type_of(r#"{"type":"us\u0065r"}"#).unwrap(), "user");
+        assert!(type_of("nope").is_err());
+    }
+
+    #[test]
+    fn torn_tails_are_found() {
+        let h = "{\"type\":\"session\",\"version\":1,\"id\":\"s\"}\n";
+        let ok = format!("{h}{{\"type\":\"user\",\"text\":\"a\"}}\n");
+        assert_eq!(torn_tail(ok.as_bytes()), None);
+        let no_lf = format!("{ok}{{\"type\":\"assis");
+        assert_eq!(torn_tail(no_lf.as_bytes()), Some(ok.len()));
+        let glued = format!("{ok}{{\"type\":\"assis{{\"type\":\"user\",\"text\":\"b\"}}\n");
+        assert_eq!(torn_tail(glued.as_bytes()), Some(ok.len()));
+        // The header alone is never cut.
+        assert_eq!(torn_tail(b"{\"type\":\"sess"), None);
+        assert_eq!(torn_tail(h.as_bytes()), None);
+    }
+
+    #[test]
+    fn parse_numbers_entries_by_line_and_checks_the_version() {
+        let text = "{\"type\":\"session\",\"version\":1,\"id\":\"s\"}\n{\"type\":\"user\",\"text\":\"a\"}\n\n{\"type\":\"session_meta\",\"name\":\"n\"}\n";
+        let l = parse(text.into(), "s").unwrap();
+        let nos: Vec<usize> = l.entries.iter().map(|e| e.no).collect();
+        assert_eq!(nos, vec![1, 3]);
+        assert_eq!(l.next_no(), 4);
+        assert_eq!(l.meta().name.as_deref(), Some("n"));
+        assert_eq!(
+            l.line(l.entry(1).unwrap()),
+            "{\"type\":\"user\",\"text\":\"a\"}"
+        );
+        let e = parse(
+            "{\"type\":\"session\",\"version\":99,\"id\":\"s\"}\n".into(),
+            "s",
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("version 99") && e.message.contains("version 1"),
+            "{}",
+            e.message
+        );
+        assert!(parse("{\"type\":\"user\"}\n".into(), "f").is_err());
+    }
+}
