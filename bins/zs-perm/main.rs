@@ -1,5 +1,22 @@
-//! zs-perm: placeholder until its issue lands; exits with a usage error.
+//! zs-perm: writes a permission decision for every tool call in the event
+//! stream, passing every other line through. See zs-perm(1) and
+//! docs/permissions.md.
+
+mod app;
+mod args;
+mod ask;
+mod commands;
+mod decide;
+mod explain;
+mod glob;
+mod ordered;
+mod policy;
+mod resolve;
+mod shell;
+mod state;
+mod stream;
+mod subject;
 
 fn main() -> std::process::ExitCode {
-    zerostack::cli::run("zs-perm", || Err(zerostack::error::Error::usage("zs-perm is not built yet")))
+    zerostack::cli::run("zs-perm", app::run)
 }
