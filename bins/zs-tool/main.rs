@@ -11,6 +11,7 @@ mod edit;
 mod file;
 mod filter;
 mod grep;
+mod html;
 mod matcher;
 mod patch;
 mod read;
