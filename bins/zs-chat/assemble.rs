@@ -158,18 +158,9 @@ impl Assembler {
     /// Sets the name of the call under `key` if it had none yet.
     pub fn tool_name(&mut self, key: &str, name: &str) {
         if let Some(Block::ToolCall(c)) = self.calls.get(key).and_then(|i| self.blocks.get_mut(*i))
+            && c.name.is_empty()
         {
-            if c.name.is_empty() {
-                c.name = name.to_string();
-            }
-        }
-    }
-
-    /// Sets the signature of the call under `key` (Gemini).
-    pub fn tool_signature(&mut self, key: &str, sig: &str) {
-        if let Some(Block::ToolCall(c)) = self.calls.get(key).and_then(|i| self.blocks.get_mut(*i))
-        {
-            c.signature = Some(sig.to_string());
+            c.name = name.to_string();
         }
     }
 

@@ -97,10 +97,10 @@ impl SseParser {
     /// End of body: an event still being built is dispatched (some servers
     /// omit the final blank line).
     pub fn finish(&mut self) -> Option<SseEvent> {
-        if let Some(l) = self.lines.finish() {
-            if let Some(ev) = self.line(&l) {
-                return Some(ev);
-            }
+        if let Some(l) = self.lines.finish()
+            && let Some(ev) = self.line(&l)
+        {
+            return Some(ev);
         }
         self.dispatch()
     }

@@ -87,7 +87,7 @@ impl Wire for Anthropic {
         if let Some(key) = &opts.api_key {
             headers.push(("x-api-key".to_string(), key.clone()));
         }
-        add_headers(&mut headers, opts.provider.expanded_headers());
+        super::add_configured_headers(&mut headers, opts);
         Ok(Request {
             url: super::join_url(base, "v1/messages"),
             headers,
@@ -101,15 +101,6 @@ impl Wire for Anthropic {
 
     fn decoder(&self) -> Box<dyn Decoder> {
         Box::new(AnthropicDecoder::default())
-    }
-}
-
-/// Adds configured headers; one with the name of a built-in header replaces
-/// it (names compare without case), so a config can change any of them.
-pub(super) fn add_headers(headers: &mut Vec<(String, String)>, extra: Vec<(String, String)>) {
-    for (k, v) in extra {
-        headers.retain(|(h, _)| !h.eq_ignore_ascii_case(&k));
-        headers.push((k, v));
     }
 }
 

@@ -81,7 +81,7 @@ impl Wire for Gemini {
         if let Some(key) = &opts.api_key {
             headers.push(("x-goog-api-key".to_string(), key.clone()));
         }
-        super::anthropic::add_headers(&mut headers, opts.provider.expanded_headers());
+        super::add_configured_headers(&mut headers, opts);
         Ok(Request {
             url: super::join_url(
                 base,

@@ -125,7 +125,12 @@ pub fn merge_extra_body(body: &mut serde_json::Value, opts: &CallOptions) {
     }
 }
 
-/// A decoder for wire formats not built yet: every call fails.
-pub(crate) fn unbuilt(name: &str) -> Error {
-    Error::usage(format!("the {name} wire format is not built yet"))
+/// Adds the provider's configured headers (`Provider::expanded_headers`);
+/// one with the name of a header already there replaces it (names compare
+/// without case), so a config can change any header zerostack sets.
+pub fn add_configured_headers(headers: &mut Vec<(String, String)>, opts: &CallOptions) {
+    for (k, v) in opts.provider.expanded_headers() {
+        headers.retain(|(h, _)| !h.eq_ignore_ascii_case(&k));
+        headers.push((k, v));
+    }
 }

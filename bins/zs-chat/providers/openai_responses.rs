@@ -35,11 +35,7 @@ impl Wire for OpenaiResponses {
         if let Some(key) = &opts.api_key {
             headers.push(("Authorization".into(), format!("Bearer {key}")));
         }
-        // A configured header replaces ours of the same name.
-        for (k, v) in opts.provider.expanded_headers() {
-            headers.retain(|(h, _): &(String, String)| !h.eq_ignore_ascii_case(&k));
-            headers.push((k, v));
-        }
+        super::add_configured_headers(&mut headers, opts);
         let mut body = body(conv, opts);
         super::merge_extra_body(&mut body, opts);
         Ok(Request {
