@@ -4,6 +4,8 @@
 //! 1. deny rules, in every mode: any match denies;
 //! 2. the session allowlist (in the modes that honour rules);
 //! 3. the last matching allow or ask rule (in the modes that honour rules);
+//!    the map form's `"*"` default sits first in the list, so it is the last
+//!    match only when nothing else matched;
 //! 4. the mode's default.
 //!
 //! Commands classed never safe, unreadable or destructive skip the allows
@@ -174,7 +176,7 @@ impl Engine<'_> {
         };
         let shown = s.show();
         for r in &self.settings.rules {
-            if r.action == Action::Deny && rule_matches(r, tool, s, true) {
+            if r.action == Action::Deny && !r.fallback && rule_matches(r, tool, s, true) {
                 return Verdict {
                     action: Action::Deny,
                     by: By::Rule,
@@ -204,7 +206,7 @@ impl Engine<'_> {
                 };
             }
             let last = self.settings.rules.iter().rev().find(|r| {
-                r.action != Action::Deny
+                (r.action != Action::Deny || r.fallback)
                     && !(no_allow && r.action == Action::Allow)
                     && rule_matches(r, tool, s, false)
             });
@@ -370,7 +372,7 @@ impl Engine<'_> {
         };
         let mut matched = Vec::new();
         for r in &self.settings.rules {
-            if rule_matches(r, tool, s, r.action == Action::Deny) {
+            if rule_matches(r, tool, s, r.action == Action::Deny && !r.fallback) {
                 matched.push(format!("{} ({})", r.text(), r.origin));
             }
         }
@@ -402,7 +404,11 @@ fn command_default(mode: Mode, a: &Analyzed) -> (Action, String) {
         }
         (Mode::Yolo, Class::Destructive | Class::Opaque) => (
             Action::Ask,
-            format!("yolo mode still asks for `{text}`: {}", a.why),
+            format!(
+                "yolo mode still asks for `{text}` ({}): {}",
+                a.class.name(),
+                a.why
+            ),
         ),
         (Mode::Yolo, _) => (
             Action::Allow,
@@ -410,7 +416,7 @@ fn command_default(mode: Mode, a: &Analyzed) -> (Action, String) {
         ),
         (_, _) => (
             Action::Ask,
-            format!("{m} mode asks for `{text}`: {}", a.why),
+            format!("{m} mode asks for `{text}` ({}): {}", a.class.name(), a.why),
         ),
     }
 }
@@ -479,6 +485,7 @@ pub fn entry(tool: &str, pattern: &str) -> Result<Entry, String> {
         pattern: Pattern::new(pattern)?,
         action: Action::Allow,
         external: false,
+        fallback: false,
         origin: "allowlist".into(),
     })
 }

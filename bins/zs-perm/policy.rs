@@ -180,6 +180,9 @@ pub struct Rule {
     /// An `external_directory` rule: only for paths outside the working
     /// directory, where it replaces the tool's own relative rules.
     pub external: bool,
+    /// The map form's `"*"` key: the default action, below every other
+    /// rule, so even a deny there is not one of the deny rules checked first.
+    pub fallback: bool,
     /// Where it came from, e.g. `permissions.rules[2]`.
     pub origin: String,
 }
@@ -196,7 +199,12 @@ impl Rule {
         } else {
             self.tool.as_str().to_string()
         };
-        format!("{} {tool} {:?}", self.action.name(), self.pattern.text())
+        let default = if self.fallback { " (default)" } else { "" };
+        format!(
+            "{} {tool} {:?}{default}",
+            self.action.name(),
+            self.pattern.text()
+        )
     }
 
     pub fn applies_to(&self, tool: &str) -> bool {
@@ -409,6 +417,7 @@ fn rule_object(v: &OValue, at: &str, external: bool) -> Result<Rule, String> {
         pattern: Pattern::new(pattern).map_err(|e| format!("{at}.pattern: {e}"))?,
         action,
         external,
+        fallback: false,
         origin: at.to_string(),
     })
 }
@@ -416,12 +425,14 @@ fn rule_object(v: &OValue, at: &str, external: bool) -> Result<Rule, String> {
 /// The reference's map form: `"bash": "ask"` or `"write": {"**/*.rs": "allow"}`.
 fn map_form(tool: &str, v: &OValue, at: &str, out: &mut Vec<Rule>) -> Result<(), String> {
     let glob = tool_glob(tool, at)?;
+    let fallback = tool == "*";
     match v {
         OValue::String(_) => out.push(Rule {
             tool: glob,
             pattern: Pattern::any(),
             action: action(v, at)?,
             external: false,
+            fallback,
             origin: at.to_string(),
         }),
         OValue::Object(pats) => {
@@ -432,6 +443,7 @@ fn map_form(tool: &str, v: &OValue, at: &str, out: &mut Vec<Rule>) -> Result<(),
                     pattern: Pattern::new(p).map_err(|e| format!("{pat}: {e}"))?,
                     action: action(a, &pat)?,
                     external: false,
+                    fallback,
                     origin: pat,
                 });
             }
@@ -457,6 +469,7 @@ fn external(v: &OValue, at: &str, out: &mut Vec<Rule>) -> Result<(), String> {
             pattern: Pattern::any(),
             action: action(v, at)?,
             external: true,
+            fallback: false,
             origin: at.to_string(),
         }),
         OValue::Object(pats) => {
@@ -467,6 +480,7 @@ fn external(v: &OValue, at: &str, out: &mut Vec<Rule>) -> Result<(), String> {
                     pattern: Pattern::new(p).map_err(|e| format!("{pat}: {e}"))?,
                     action: action(a, &pat)?,
                     external: true,
+                    fallback: false,
                     origin: pat,
                 });
             }
@@ -557,7 +571,7 @@ mod tests {
         assert_eq!(
             texts,
             [
-                "deny * \"*\"",
+                "deny * \"*\" (default)",
                 "allow write \"**/*.rs\"",
                 "ask write \"**\"",
                 "allow bash \"git *\""

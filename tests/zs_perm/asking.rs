@@ -1,0 +1,1 @@
+//! Asking: the socket, the terminal, the non-interactive policy.

@@ -1,0 +1,1 @@
+//! The filter: pass-through, state across processes, subcommands.
