@@ -412,7 +412,12 @@ fn attempt_once(
         Err(e) => return Err(transport_failure(e, req, provider)),
     };
     let status = resp.status().as_u16();
-    if (200..300).contains(&status) {
+    let json_body = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("application/json"));
+    if (200..300).contains(&status) && !(json_body && framing == Framing::Sse) {
         return Ok(resp.into_body());
     }
     let wait = retry_after(resp.headers());
@@ -425,6 +430,19 @@ fn attempt_once(
         .read_to_end(&mut raw);
     let message = error_message(&String::from_utf8_lossy(&raw));
     let name = &provider.name;
+    if (200..300).contains(&status) {
+        // A 200 with a JSON body where a stream was asked for: a proxy or
+        // server that reports errors this way, or one that ignored
+        // `stream: true`. Either way there is no stream to read.
+        return Err(Failure {
+            error: Error::upstream(format!(
+                "provider '{name}' answered with a JSON body instead of a stream: {message}"
+            )),
+            retry: false,
+            wait: None,
+            reason: String::new(),
+        });
+    }
     if status == 401 || status == 403 {
         let check = match &provider.api_key_env {
             Some(var) => format!("check {var}"),

@@ -395,3 +395,48 @@ fn sigterm_while_waiting_out_a_retry_stops_at_once() {
     );
     assert_eq!(t.requests().len(), 1);
 }
+
+#[test]
+fn sigint_while_waiting_for_the_first_byte_stops_at_once() {
+    let mut t = Chat::new("openrouter", vec![faulty("", Fault::Hang)]);
+    t.timeouts(2_000, 20_000, 20_000);
+    let mut child = t.spawn(&[], "hi\n");
+    assert_eq!(t.mock.wait_requests(1, Duration::from_secs(10)).len(), 1);
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let (code, stdout, stderr) = wait_bounded(&mut child, Duration::from_secs(10));
+    assert_eq!(code, Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert!(!stdout.contains("\"assistant\""), "{stdout}");
+}
+
+#[test]
+fn a_json_body_where_a_stream_was_asked_for_is_an_error_with_its_message() {
+    let t = Chat::new(
+        "openai-compatible",
+        vec![Reply {
+            fault: Some(Fault::Status {
+                status: 200,
+                retry_after: None,
+                body: Some(r#"{"error":{"message":"quota exceeded for this key"}}"#.into()),
+            }),
+            ..Reply::default()
+        }],
+    );
+    let run = t.run(&[], "hi\n");
+    run.assert_code(4);
+    let m = message(&run);
+    assert!(
+        m.contains("instead of a stream") && m.contains("quota exceeded"),
+        "{m}"
+    );
+    assert!(run.maybe_assistant().is_none());
+}

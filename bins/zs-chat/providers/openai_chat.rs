@@ -47,11 +47,7 @@ impl Wire for OpenaiChat {
             headers.push(("HTTP-Referer".into(), REFERER.into()));
             headers.push(("X-Title".into(), TITLE.into()));
         }
-        for (k, v) in p.expanded_headers() {
-            // A configured header replaces ours of the same name.
-            headers.retain(|(h, _)| !h.eq_ignore_ascii_case(&k));
-            headers.push((k, v));
-        }
+        super::add_configured_headers(&mut headers, opts);
 
         let mut body = Map::new();
         body.insert("model".into(), json!(opts.model));
