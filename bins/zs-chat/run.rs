@@ -86,7 +86,8 @@ pub fn run() -> Result<(), Error> {
     let mut out = Writer::new(std::io::stdout().lock());
     let (mut conv, report) = conversation::read(stdin.lock(), &mut out)?;
     if let Some(s) = args.system {
-        conv.system = Some(s);
+        // `--system ""` takes the system prompt away.
+        conv.system = (!s.is_empty()).then_some(s);
     }
     conv.validate()?;
 

@@ -418,6 +418,15 @@ fn system_flag_replaces_the_system_line() {
 }
 
 #[test]
+fn an_empty_system_flag_removes_the_system_prompt() {
+    let t = Chat::new("openai-compatible", vec![Reply::text("a")]);
+    let input = lines(&[system("old prompt"), user("hi")]);
+    t.run(&["--system", ""], &input).assert_code(0);
+    let msgs = t.request().body["messages"].clone();
+    assert_eq!(msgs, json!([{"role": "user", "content": "hi"}]));
+}
+
+#[test]
 fn base_url_flag_overrides_the_config() {
     let mut t = Chat::new("openai-compatible", vec![Reply::text("via flag")]);
     t.provider_config()["base_url"] = json!("http://127.0.0.1:9/v1");

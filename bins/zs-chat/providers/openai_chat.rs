@@ -116,7 +116,7 @@ fn wants_cache_control(opts: &CallOptions) -> bool {
 fn messages(conv: &Conversation, opts: &CallOptions) -> Vec<Value> {
     let cache = wants_cache_control(opts);
     let mut out = Vec::with_capacity(conv.messages.len() + 1);
-    if let Some(sys) = &conv.system {
+    if let Some(sys) = conv.system.as_deref().filter(|s| !s.is_empty()) {
         let content = if cache { cached_parts(sys) } else { json!(sys) };
         out.push(json!({"role": "system", "content": content}));
     }
