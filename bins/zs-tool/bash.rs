@@ -13,7 +13,7 @@
 //! budget (capture.rs); the result gives the exit code.
 
 use crate::call::{Ctx, Outcome, args};
-use crate::capture::{Capture, Utf8Chunks};
+use crate::capture::{Capture, Live};
 use crate::{sandbox, sys};
 use serde::Deserialize;
 use serde_json::Value;
@@ -143,8 +143,7 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         .outputs
         .join(format!("{}-{}.txt", safe_name(ctx.call_id), unique()));
     let mut capture = Capture::new(s.max_output_bytes, s.max_output_lines, spill);
-    let mut utf8 = Utf8Chunks::default();
-    let mut streamed = 0usize;
+    let mut live = Live::new(s.max_output_bytes, s.max_output_lines);
     let mut stream_ok = true;
     let deadline = start + Duration::from_millis(timeout_ms);
     let grace = Duration::from_millis(s.kill_grace_ms);
@@ -197,18 +196,10 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
                 capture.push(&chunk);
                 if let Some(stream) = ctx.stream
                     && stream_ok
-                    && streamed <= s.max_output_bytes
+                    && let Some(text) = live.next(&chunk)
+                    && !text.is_empty()
                 {
-                    let mut text = utf8.push(&chunk);
-                    streamed += chunk.len();
-                    if streamed > s.max_output_bytes {
-                        text.push_str(
-                            "\n[... streaming stopped; the result has the output's end ...]\n",
-                        );
-                    }
-                    if !text.is_empty() {
-                        stream_ok = stream(&text);
-                    }
+                    stream_ok = stream(&text);
                 }
             }
             Ok(Event::Eof) => eof = true,

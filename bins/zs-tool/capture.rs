@@ -205,6 +205,66 @@ fn cut_lines_back(b: &[u8], n: usize) -> &[u8] {
     b
 }
 
+/// The output streamed while a command runs, within the same budget as
+/// the result: past it, one note and then nothing, so a flood cannot fill
+/// the event stream.
+pub struct Live {
+    utf8: Utf8Chunks,
+    bytes_left: usize,
+    lines_left: usize,
+    done: bool,
+}
+
+const LIVE_STOPPED: &str = "\n[... streaming stopped; the result has the output's end ...]\n";
+
+impl Live {
+    pub fn new(max_bytes: usize, max_lines: usize) -> Live {
+        Live {
+            utf8: Utf8Chunks::default(),
+            bytes_left: max_bytes,
+            lines_left: max_lines,
+            done: false,
+        }
+    }
+
+    /// The text to stream for `chunk`, or `None` once the budget is spent.
+    pub fn next(&mut self, chunk: &[u8]) -> Option<String> {
+        if self.done {
+            return None;
+        }
+        let mut text = self.utf8.push(chunk);
+        let mut cut = text.len();
+        let mut lines = 0;
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                lines += 1;
+                if lines >= self.lines_left {
+                    cut = i + 1;
+                    break;
+                }
+            }
+        }
+        if self.lines_left == 0 {
+            cut = 0;
+        }
+        if cut > self.bytes_left {
+            cut = self.bytes_left;
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+        }
+        if cut < text.len() {
+            text.truncate(cut);
+            text.push_str(LIVE_STOPPED);
+            self.done = true;
+        } else {
+            self.bytes_left -= cut;
+            self.lines_left -= lines.min(self.lines_left);
+        }
+        Some(text)
+    }
+}
+
 /// Turns byte chunks into UTF-8 text, holding back a character split
 /// between chunks and replacing invalid bytes with U+FFFD.
 #[derive(Default)]
@@ -279,6 +339,20 @@ mod tests {
         );
         assert_eq!(r.full_output.as_deref(), Some(spill.as_path()));
         assert_eq!(std::fs::read_to_string(&spill).unwrap(), all);
+    }
+
+    #[test]
+    fn live_output_stops_at_the_budget() {
+        let mut l = Live::new(100, 3);
+        assert_eq!(l.next(b"a\nb\n").as_deref(), Some("a\nb\n"));
+        assert_eq!(
+            l.next(b"c\nd\n").as_deref(),
+            Some("c\n\n[... streaming stopped; the result has the output's end ...]\n")
+        );
+        assert_eq!(l.next(b"e\n"), None);
+        let mut l = Live::new(4, 100);
+        assert_eq!(l.next(b"abc").as_deref(), Some("abc"));
+        assert!(l.next(b"def").unwrap().starts_with("d\n[..."));
     }
 
     #[test]

@@ -116,17 +116,20 @@ fn apply(ctx: &Ctx, shown: &str, edits: &[Change], multi: bool) -> Result<Outcom
         ));
     }
     let diff = diff::unified(shown, &lf_old, &text, ctx.settings().edit.max_diff_lines);
-    let summary = if creating {
-        format!("created '{shown}'")
+    let (verb, what) = if creating {
+        ("create", format!("'{shown}'"))
     } else {
-        format!(
-            "edited '{shown}': {replacements} replacement{}{}",
-            if replacements == 1 { "" } else { "s" },
-            if multi {
-                format!(" in {} edits", edits.len())
-            } else {
-                String::new()
-            }
+        (
+            "edit",
+            format!(
+                "'{shown}': {replacements} replacement{}{}",
+                if replacements == 1 { "" } else { "s" },
+                if multi {
+                    format!(" in {} edits", edits.len())
+                } else {
+                    String::new()
+                }
+            ),
         )
     };
     let mut body = String::new();
@@ -136,7 +139,7 @@ fn apply(ctx: &Ctx, shown: &str, edits: &[Change], multi: bool) -> Result<Outcom
     }
     body.push_str(&diff);
     if ctx.env.dry_run {
-        return Ok(Outcome::dry_run(format!("would have {summary}\n{body}")));
+        return Ok(Outcome::dry_run(format!("would {verb} {what}\n{body}")));
     }
     if creating && let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
@@ -144,7 +147,6 @@ fn apply(ctx: &Ctx, shown: &str, edits: &[Change], multi: bool) -> Result<Outcom
     }
     let mode = if creating { None } else { Some(original.mode) };
     file::write_atomic(&path, &bytes, mode).map_err(|e| format!("cannot write '{shown}': {e}"))?;
-    let mut first = summary;
-    first[..1].make_ascii_uppercase();
-    Ok(Outcome::ok(format!("{first}\n{body}")))
+    let done = if creating { "Created" } else { "Edited" };
+    Ok(Outcome::ok(format!("{done} {what}\n{body}")))
 }

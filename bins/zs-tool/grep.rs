@@ -259,7 +259,9 @@ impl Search<'_> {
             .collect();
         let line = |i: usize| -> &[u8] {
             let s = starts[i];
-            let e = starts.get(i + 1).map_or(buf.len(), |&n| n - 1);
+            let e = starts
+                .get(i + 1)
+                .map_or(buf.len() - usize::from(buf.ends_with(b"\n")), |&n| n - 1);
             &buf[s..e]
         };
         let n = starts.len();

@@ -41,16 +41,22 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         },
         human_size(a.content.len() as u64)
     );
-    let verb = match &old {
-        Some(m) => format!(
-            "replaced '{}' ({what}; was {})",
-            a.path,
-            human_size(m.len())
+    let (verb, done) = match &old {
+        Some(m) => (
+            "replace",
+            format!(
+                "Replaced '{}' ({what}; was {})",
+                a.path,
+                human_size(m.len())
+            ),
         ),
-        None => format!("created '{}' ({what})", a.path),
+        None => ("create", format!("Created '{}' ({what})", a.path)),
     };
     if ctx.env.dry_run {
-        return Ok(Outcome::dry_run(format!("would have {verb}")));
+        return Ok(Outcome::dry_run(format!(
+            "would {verb} '{}' ({what})",
+            a.path
+        )));
     }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
@@ -59,7 +65,5 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
     let mode = old.map(|m| m.permissions().mode());
     file::write_atomic(&path, a.content.as_bytes(), mode)
         .map_err(|e| format!("cannot write '{}': {e}", a.path))?;
-    let mut first = verb;
-    first[..1].make_ascii_uppercase();
-    Ok(Outcome::ok(first))
+    Ok(Outcome::ok(done))
 }
