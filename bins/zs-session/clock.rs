@@ -1,9 +1,7 @@
 //! Time for zs-session without a date crate: UTC timestamps in RFC 3339
 //! (`created` in headers, `at` in meta entries), compact stamps for file
-//! names, and sortable session ids built from the time, the pid and a
-//! counter.
+//! names, and session ids that sort in the order they were made.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Seconds and nanoseconds since the Unix epoch; a clock before 1970 reads
@@ -61,25 +59,19 @@ pub fn now_rfc3339() -> String {
     rfc3339(now().0)
 }
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A new session id, `20261120-224501-1a2b`: the UTC time of creation, then
-/// four hex digits mixed from the nanoseconds, the pid and a counter, so two
-/// processes creating sessions in the same second almost never collide (the
-/// caller creates the file with `create_new` and asks again if they do).
-pub fn new_id() -> String {
+/// A new session id, `20261120-224501-1a2b`: the UTC time of creation,
+/// then four hex digits of the fraction of that second (steps of about
+/// 15 µs), so ids sort in the order sessions were created. Two processes
+/// may meet in one step; the caller creates the file with `create_new` and
+/// asks again with the next `attempt`, which moves to the next step.
+pub fn new_id(attempt: u32) -> String {
     let (secs, nanos) = now();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let seed = u64::from(nanos) ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9e37);
-    format!("{}-{:04x}", stamp(secs), mix(seed) & 0xffff)
-}
-
-/// splitmix64's finalizer: spreads every input bit over the output.
-fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
+    let frac = (u64::from(nanos) << 16) / 1_000_000_000;
+    format!(
+        "{}-{:04x}",
+        stamp(secs),
+        (frac + u64::from(attempt)) & 0xffff
+    )
 }
 
 #[cfg(test)]
@@ -98,10 +90,11 @@ mod tests {
 
     #[test]
     fn ids_are_sortable_and_distinct() {
-        let a = new_id();
-        let b = new_id();
+        let a = new_id(0);
+        std::thread::sleep(std::time::Duration::from_micros(50));
+        let b = new_id(0);
         assert_eq!(a.len(), "20261120-224501-1a2b".len());
-        assert_ne!(a, b);
-        assert!(a[..15] <= b[..15]);
+        assert!(a < b, "{a} {b}");
+        assert_ne!(new_id(0), new_id(1));
     }
 }

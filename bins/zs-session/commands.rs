@@ -7,7 +7,7 @@ use crate::context;
 use crate::history::{self, Item};
 use crate::prompts;
 use crate::settings::Settings;
-use crate::store::{Kind, Loaded, SessionRef, Store};
+use crate::store::{Kind, Loaded, SessionRef, Store, typed_line};
 use crate::{clock, compact, project, record, stats, transfer};
 use serde_json::{Map, Value, json};
 use std::io::{BufWriter, Read, Write};
@@ -397,9 +397,7 @@ fn fork(env: &Env, a: args::ForkArgs) -> Result<(), Error> {
         if e.kind == Kind::Meta && a.name.is_some() {
             let mut m: Map<String, Value> = serde_json::from_str(l.line(e)).unwrap_or_default();
             m.remove("name");
-            app.append(
-                &serde_json::to_string(&m).unwrap_or_else(|_| r#"{"type":"session_meta"}"#.into()),
-            )?;
+            app.append(&typed_line("session_meta", &m))?;
         } else {
             app.append(l.line(e))?;
         }

@@ -190,12 +190,15 @@ pub fn trim_text(content: &str, settings: &Settings, full: Option<&Path>) -> Opt
         .nth(n - settings.trim_tail)
         .map_or(content.len(), |(i, _)| i);
     let omitted = n - settings.trim_head - settings.trim_tail;
-    let where_ = match full {
-        Some(p) => format!("the full output ({n} characters) is in {}", p.display()),
-        None => "the full output could not be saved".to_string(),
+    let note = match full {
+        Some(p) => format!(
+            "[... {omitted} characters omitted; the full output ({n} characters) is in {} ...]",
+            p.display()
+        ),
+        None => format!("[... {omitted} characters omitted ...]"),
     };
     Some(format!(
-        "{}\n\n[... {omitted} characters omitted; {where_} ...]\n\n{}",
+        "{}\n\n{note}\n\n{}",
         &content[..head_end],
         &content[tail_start..]
     ))
@@ -269,19 +272,6 @@ pub fn safe_name(id: &str) -> String {
         s.push_str(&format!("-{:08x}", project::fnv1a(id.as_bytes()) >> 32));
     }
     s
-}
-
-/// Estimated tokens of a context: the system text and every message.
-#[allow(dead_code)] // used by compact and stats, which come next
-pub fn estimate_tokens(system: &str, replay: &Replay) -> u64 {
-    let mut t = zerostack::tokens::estimate(system);
-    for item in &replay.items {
-        t += match item {
-            Item::Entry { line, .. } => zerostack::tokens::estimate(line),
-            Item::Interrupted { .. } => zerostack::tokens::estimate(INTERRUPTED_TEXT),
-        };
-    }
-    t
 }
 
 #[cfg(test)]

@@ -30,7 +30,6 @@ pub enum Item<'a> {
 
 impl Item<'_> {
     /// The entry number, for items that are entries.
-    #[allow(dead_code)] // used by compact and stats, which come next
     pub fn no(&self) -> Option<usize> {
         match self {
             Item::Entry { no, .. } => Some(*no),
@@ -61,20 +60,20 @@ struct BlockProbe<'a> {
 #[derive(Deserialize)]
 struct ResultProbe {
     call_id: String,
-    #[allow(dead_code)]
-    content: IgnoredAny,
+    #[serde(rename = "content")]
+    _content: IgnoredAny,
 }
 
 #[derive(Deserialize)]
 struct UserProbe {
-    #[allow(dead_code)]
-    text: IgnoredAny,
+    #[serde(rename = "text")]
+    _text: IgnoredAny,
 }
 
 #[derive(Deserialize)]
 struct CompactionProbe {
-    #[allow(dead_code)]
-    summary: IgnoredAny,
+    #[serde(rename = "summary")]
+    _summary: IgnoredAny,
     #[serde(default)]
     first_kept: Option<u64>,
 }
@@ -214,6 +213,17 @@ pub fn replay<'a>(l: &'a Loaded, id: &str) -> Replay<'a> {
     }
     close(&mut open, &mut r.items);
     r
+}
+
+/// Estimated tokens of `items`, as their lines stand.
+pub fn estimate(items: &[Item]) -> u64 {
+    items
+        .iter()
+        .map(|i| match i {
+            Item::Entry { line, .. } => zerostack::tokens::estimate(line),
+            Item::Interrupted { .. } => zerostack::tokens::estimate(INTERRUPTED_TEXT) + 20,
+        })
+        .sum()
 }
 
 fn kind_name(k: Kind) -> &'static str {

@@ -75,7 +75,6 @@ impl Settings {
 
     /// The context window of `model`: the config's `models.<id>.context_window`,
     /// else [`Settings::context_window`].
-    #[allow(dead_code)] // used by compact and stats, which come next
     pub fn window(&self, config: &Config, model: Option<&str>) -> u64 {
         model
             .and_then(|m| config.model(m))

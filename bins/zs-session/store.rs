@@ -269,6 +269,27 @@ struct HeaderOut<'a> {
     fields: &'a Map<String, Value>,
 }
 
+/// Any event with `type` first: `fields` must not hold a `type` of its own.
+#[derive(Serialize)]
+pub struct Typed<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'a str,
+    #[serde(flatten)]
+    pub fields: &'a Map<String, Value>,
+}
+
+/// Serializes `fields` as an event of type `kind`, `type` first (serde_json's
+/// map sorts its keys, which would bury it).
+pub fn typed_line(kind: &str, fields: &Map<String, Value>) -> String {
+    let mut fields = fields.clone();
+    fields.remove("type");
+    serde_json::to_string(&Typed {
+        kind,
+        fields: &fields,
+    })
+    .unwrap_or_default()
+}
+
 /// A `session_meta` entry, `type` first.
 #[derive(Serialize)]
 pub struct MetaOut<'a> {
@@ -502,8 +523,8 @@ impl Store {
         let dir = self.root.join(project::key(cwd));
         std::fs::create_dir_all(&dir)
             .map_err(|e| Error::failure(format!("cannot create '{}': {e}", dir.display())))?;
-        for _ in 0..50 {
-            let id = clock::new_id();
+        for attempt in 0..50 {
+            let id = clock::new_id(attempt);
             let path = dir.join(format!("{id}.jsonl"));
             let mut f = match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(f) => f,
