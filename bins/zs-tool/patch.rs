@@ -53,6 +53,9 @@ struct Chunk {
     context: Option<String>,
     old: Vec<String>,
     new: Vec<String>,
+    /// For each line of `new`, the line of `old` it is the context copy
+    /// of: context keeps the file's text, whitespace and all.
+    from_old: Vec<Option<usize>>,
     /// `*** End of File` followed the hunk.
     eof: bool,
 }
@@ -192,18 +195,18 @@ fn parse(patch: &str) -> Result<Vec<Op>, String> {
                 }
                 let c = chunks.last_mut().ok_or("no hunk")?;
                 let l = l.strip_suffix('\r').unwrap_or(l);
-                if let Some(t) = l.strip_prefix(' ') {
+                // An empty line is an empty context line whose space was
+                // lost.
+                let context = l.strip_prefix(' ').or(l.is_empty().then_some(""));
+                if let Some(t) = context {
+                    c.from_old.push(Some(c.old.len()));
                     c.old.push(t.into());
                     c.new.push(t.into());
                 } else if let Some(t) = l.strip_prefix('-') {
                     c.old.push(t.into());
                 } else if let Some(t) = l.strip_prefix('+') {
+                    c.from_old.push(None);
                     c.new.push(t.into());
-                } else if l.is_empty() {
-                    // An empty line is an empty context line whose space
-                    // was lost.
-                    c.old.push(String::new());
-                    c.new.push(String::new());
                 } else {
                     return Err(format!(
                         "line {}: a hunk line must start with ' ', '-' or '+', not {:?}",
@@ -428,7 +431,15 @@ fn apply_chunks(text: &str, chunks: &[Chunk]) -> Result<String, String> {
                 "Read the file again and give its lines exactly.",
             ));
         };
-        replacements.push((start, old.len(), new.to_vec()));
+        let new: Vec<String> = new
+            .iter()
+            .zip(&c.from_old)
+            .map(|(n, from)| match from {
+                Some(i) if *i < old.len() => lines.get(start + i).unwrap_or(n).clone(),
+                _ => n.clone(),
+            })
+            .collect();
+        replacements.push((start, old.len(), new));
         at = start + old.len();
     }
     // Later hunks first, so earlier indices stay valid.
