@@ -13,7 +13,11 @@ fn call(home: &Home, name: &str, args: &Value) -> Value {
         .args(["call", name, &args.to_string()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines = crate::common::ndjson(&out.stdout);
     assert_eq!(lines.len(), 1, "{lines:?}");
     lines[0].clone()
@@ -65,7 +69,9 @@ const EDITS: &[Row] = &[
         old: "if a {\n    b();\n}",
         new: "if a {\n    b();\n    c();\n}",
         replace_all: false,
-        after: Some(b"fn f() {\n        if a {\n            b();\n            c();\n        }\n}\n"),
+        after: Some(
+            b"fn f() {\n        if a {\n            b();\n            c();\n        }\n}\n",
+        ),
         says: "re-indented",
     },
     Row {
@@ -220,7 +226,10 @@ fn multiedit_is_all_or_nothing() {
         ]}),
     );
     assert_eq!(r["is_error"], true);
-    assert!(r["content"].as_str().unwrap().starts_with("edit 2 of 2:"), "{r}");
+    assert!(
+        r["content"].as_str().unwrap().starts_with("edit 2 of 2:"),
+        "{r}"
+    );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "a\nb\nc\n");
     // Later edits see the text as the earlier ones left it.
     let r = call(
@@ -264,7 +273,10 @@ const PATCHES: &[PatchRow] = &[
         name: "context line picks the second of two equal blocks",
         files: &[("a.rs", b"fn a() {\n    x();\n}\nfn b() {\n    x();\n}\n")],
         patch: "*** Begin Patch\n*** Update File: a.rs\n@@ fn b() {\n-    x();\n+    y();\n*** End Patch",
-        after: Some(&[("a.rs", Some(b"fn a() {\n    x();\n}\nfn b() {\n    y();\n}\n"))]),
+        after: Some(&[(
+            "a.rs",
+            Some(b"fn a() {\n    x();\n}\nfn b() {\n    y();\n}\n"),
+        )]),
         says: "M a.rs",
     },
     PatchRow {
