@@ -244,13 +244,16 @@ fn multiedit_is_all_or_nothing() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "A\nB\nc\n");
 }
 
+/// Files expected after a patch: path and content, `None` for absent.
+type Expected = &'static [(&'static str, Option<&'static [u8]>)];
+
 struct PatchRow {
     name: &'static str,
     files: &'static [(&'static str, &'static [u8])],
     patch: &'static str,
     /// Files afterwards (path, content; `None` = absent), or `None` when
     /// the patch must fail and leave every file as it was.
-    after: Option<&'static [(&'static str, Option<&'static [u8]>)]>,
+    after: Option<Expected>,
     says: &'static str,
 }
 
