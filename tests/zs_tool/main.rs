@@ -10,3 +10,4 @@ mod common;
 mod golden;
 mod interrupt;
 mod tables;
+mod web;
