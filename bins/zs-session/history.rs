@@ -64,6 +64,20 @@ struct ResultProbe {
     _content: IgnoredAny,
 }
 
+/// The `call_id` of a stored tool result. Results come from zs-tool with
+/// `type` and `call_id` first, and were checked whole when they were
+/// recorded, so the id is read from there without scanning the output
+/// (most of the bytes of a session); any other shape is parsed.
+fn result_call_id(line: &str) -> Result<Cow<'_, str>, serde_json::Error> {
+    if let Some(rest) = line.strip_prefix(r#"{"type":"tool_result","call_id":""#)
+        && let Some(end) = rest.find('"')
+        && !rest[..end].contains('\\')
+    {
+        return Ok(Cow::Borrowed(&rest[..end]));
+    }
+    serde_json::from_str::<ResultProbe>(line).map(|r| Cow::Owned(r.call_id))
+}
+
 #[derive(Deserialize)]
 struct UserProbe {
     #[serde(rename = "text")]
@@ -179,14 +193,14 @@ pub fn replay<'a>(l: &'a Loaded, id: &str) -> Replay<'a> {
                     .collect();
             }
             Kind::ToolResult => {
-                let res = match serde_json::from_str::<ResultProbe>(line) {
-                    Ok(res) => res,
+                let call_id = match result_call_id(line) {
+                    Ok(id) => id,
                     Err(err) => {
                         bad(err);
                         continue;
                     }
                 };
-                match open.iter().position(|(id, _)| *id == res.call_id) {
+                match open.iter().position(|(id, _)| *id == call_id) {
                     Some(i) => {
                         open.remove(i);
                     }
@@ -195,8 +209,7 @@ pub fn replay<'a>(l: &'a Loaded, id: &str) -> Replay<'a> {
                             id,
                             e.no,
                             &format!(
-                                "answers no pending tool call ('{}'); left out of the context",
-                                res.call_id
+                                "answers no pending tool call ('{call_id}'); left out of the context"
                             ),
                         );
                         continue;
@@ -302,6 +315,15 @@ mod tests {
             END,
         ]);
         assert_eq!(shape(&replay(&l, "s")), ["1", "6"]);
+    }
+
+    #[test]
+    fn a_result_call_id_is_read_fast_or_parsed() {
+        assert_eq!(result_call_id(R1).unwrap(), "c1");
+        let other_order =
+            r#"{"call_id":"c\u0031","type":"tool_result","name":"read","content":"x"}"#;
+        assert_eq!(result_call_id(other_order).unwrap(), "c1");
+        assert!(result_call_id(r#"{"type":"tool_result","content":"x"}"#).is_err());
     }
 
     #[test]
