@@ -506,13 +506,14 @@ fn dir(env: &Env, arg: &str) -> Result<(), Error> {
 /// What the conversation waits for, as one word: `model` (it ends on the
 /// user's side: call the model), `user` (the model answered), `interrupted`
 /// (tool calls at the end have no results: a crash or a Ctrl-C), `empty`.
+/// A summary with nothing after it waits for the user: it answers nothing.
 pub fn state_word(l: &Loaded, id: &str) -> &'static str {
     let r = history::replay(l, id);
     match r.items.last() {
         None => "empty",
         Some(Item::Interrupted { .. }) => "interrupted",
         Some(Item::Entry {
-            kind: Kind::Assistant,
+            kind: Kind::Assistant | Kind::Compaction,
             ..
         }) => "user",
         Some(Item::Entry { .. }) => "model",

@@ -81,6 +81,9 @@ pub fn choose_cut(items: &[Item], keep: u64) -> Option<usize> {
 
 /// Keeps `s` to `max` characters: its head and tail.
 fn shorten(s: &str, max: usize) -> String {
+    if max < 8 {
+        return s.chars().take(max).collect();
+    }
     let settings = Settings {
         trim_chars: max,
         trim_head: max / 4,

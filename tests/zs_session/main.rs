@@ -632,3 +632,30 @@ pub fn script(path: &Path, body: &str) {
     std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
     std::fs::set_permissions(path, perm).unwrap();
 }
+
+#[test]
+fn record_keeps_storing_when_its_reader_goes_away() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    let mut child = h
+        .std_cmd("zs-session")
+        .args(["record", &id])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    for line in [USER, CALLS, RES1, RES2, ANSWER] {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(entries(&h, &id), [USER, CALLS, RES1, RES2, ANSWER]);
+}
