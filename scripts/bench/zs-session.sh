@@ -109,5 +109,7 @@ if any(r["exit"] != 0 for r in runs):
 rss = max(r["max_rss_kb"] for r in runs)
 pss = max(r["peak_pss_kb"] for r in runs)
 wall = statistics.median(r["wall_ms"] for r in runs)
-print(f"zs-session context: peak RSS {rss / 1024:.1f} MB, peak PSS {pss / 1024:.1f} MB (measure.py wall median {wall:.0f} ms, 10 ms sampling)")
+# PSS is sampled every 10 ms, which a run this short may slip between.
+pss_text = f"peak PSS {pss / 1024:.1f} MB" if pss else "PSS not sampled (the run is shorter than the 10 ms sampling)"
+print(f"zs-session context: peak RSS {rss / 1024:.1f} MB, {pss_text}; measure.py wall median {wall:.0f} ms")
 '
