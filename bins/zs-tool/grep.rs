@@ -12,15 +12,15 @@
 use crate::call::{Ctx, Outcome, args};
 use crate::file::{BINARY_PROBE, human_size};
 use crate::walk;
+use ignore::{ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::channel;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Deserialize)]
 struct Args {
@@ -78,17 +78,6 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         )));
     }
     let single = root.is_file();
-    let files: Vec<PathBuf> = if single {
-        vec![root.clone()]
-    } else {
-        let mut b = walk::builder(&root, true);
-        let mut f = walk::collect_files(&mut b, ctx);
-        if let Some(g) = &include {
-            f.retain(|p| g.is_match(&root, p));
-        }
-        f.sort_unstable();
-        f
-    };
     let search = Search {
         re,
         context,
@@ -116,7 +105,7 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
             other => report.add(other),
         }
     } else {
-        search.all(&files, &mut report);
+        search.tree(&root, include.as_ref(), &mut report);
     }
     Ok(Outcome::ok(report.finish(&a.pattern, &shown, notes)))
 }
@@ -126,47 +115,39 @@ fn display_of(ctx: &Ctx, p: &Path) -> String {
 }
 
 impl Search<'_> {
-    /// Searches `files` on worker threads, adding results to `report` in
-    /// file order.
-    fn all(&self, files: &[PathBuf], report: &mut Report) {
-        let next = AtomicUsize::new(0);
-        let full = AtomicBool::new(false);
-        let (tx, rx) = channel::<(usize, Found)>();
-        std::thread::scope(|scope| {
-            for _ in 0..walk::threads() {
-                let tx = tx.clone();
-                let (next, full) = (&next, &full);
-                scope.spawn(move || {
-                    let mut buf = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= files.len() || self.ctx.cancelled() {
-                            break;
-                        }
-                        let shown = display_of(self.ctx, &files[i]);
-                        let want_lines = !full.load(Ordering::Relaxed);
-                        let found = self.file(&files[i], &shown, &mut buf, want_lines);
-                        if tx.send((i, found)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            // Results arrive out of order; hold them until their turn.
-            let mut waiting: BTreeMap<usize, Found> = BTreeMap::new();
-            let mut turn = 0;
-            for (i, found) in rx {
-                waiting.insert(i, found);
-                while let Some(f) = waiting.remove(&turn) {
-                    report.add(f);
-                    turn += 1;
+    /// Searches every file under `root` while walking it, on the walker's
+    /// threads, then adds the results to `report` in path order.
+    ///
+    /// Matching lines are kept only up to a budget, so a pattern that
+    /// matches everywhere cannot fill memory; a file whose lines were not
+    /// kept but which the report reaches is searched again. With few
+    /// matches (the usual case) every file is read once.
+    fn tree(&self, root: &Path, include: Option<&walk::Glob>, report: &mut Report) {
+        let found = Mutex::new(Vec::new());
+        let kept = AtomicUsize::new(0);
+        let mut b = walk::builder(root, true);
+        b.threads(walk::threads())
+            .build_parallel()
+            .visit(&mut Searchers {
+                search: self,
+                root,
+                include,
+                found: &found,
+                kept: &kept,
+                budget: report.max_results.saturating_mul(10),
+            });
+        let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut buf = Vec::new();
+        for (path, f) in found {
+            let f = match f {
+                Found::Hits { lines, .. } if lines.is_empty() && !report.full() => {
+                    self.file(&path, &display_of(self.ctx, &path), &mut buf, true)
                 }
-                if report.full() {
-                    full.store(true, Ordering::Relaxed);
-                }
-            }
-        });
+                f => f,
+            };
+            report.add(f);
+        }
     }
 
     /// Searches one file. `buf` is reused between files.
@@ -300,6 +281,85 @@ impl Search<'_> {
     }
 }
 
+struct Searchers<'a> {
+    search: &'a Search<'a>,
+    root: &'a Path,
+    include: Option<&'a walk::Glob>,
+    found: &'a Mutex<Vec<(PathBuf, Found)>>,
+    kept: &'a AtomicUsize,
+    budget: usize,
+}
+
+impl<'s> ParallelVisitorBuilder<'s> for Searchers<'s> {
+    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
+        Box::new(Searcher {
+            search: self.search,
+            root: self.root,
+            include: self.include,
+            found: self.found,
+            kept: self.kept,
+            budget: self.budget,
+            buf: Vec::new(),
+            local: Vec::new(),
+        })
+    }
+}
+
+/// One walker thread: searches each file it meets with its own buffer and
+/// keeps the files with something to report.
+struct Searcher<'a> {
+    search: &'a Search<'a>,
+    root: &'a Path,
+    include: Option<&'a walk::Glob>,
+    found: &'a Mutex<Vec<(PathBuf, Found)>>,
+    kept: &'a AtomicUsize,
+    budget: usize,
+    buf: Vec<u8>,
+    local: Vec<(PathBuf, Found)>,
+}
+
+impl ParallelVisitor for Searcher<'_> {
+    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
+        if self.search.ctx.cancelled() {
+            return WalkState::Quit;
+        }
+        let Ok(e) = entry else {
+            return WalkState::Continue;
+        };
+        if !e.file_type().is_some_and(|t| t.is_file())
+            || self
+                .include
+                .is_some_and(|g| !g.is_match(self.root, e.path()))
+        {
+            return WalkState::Continue;
+        }
+        let want = self.kept.load(Ordering::Relaxed) < self.budget;
+        let shown = if want {
+            display_of(self.search.ctx, e.path())
+        } else {
+            String::new()
+        };
+        match self.search.file(e.path(), &shown, &mut self.buf, want) {
+            f @ Found::Hits { .. } => {
+                if let Found::Hits { lines, .. } = &f {
+                    self.kept.fetch_add(lines.len(), Ordering::Relaxed);
+                }
+                self.local.push((e.into_path(), f));
+            }
+            f @ Found::TooLarge => self.local.push((e.into_path(), f)),
+            _ => {}
+        }
+        WalkState::Continue
+    }
+}
+
+impl Drop for Searcher<'_> {
+    fn drop(&mut self) {
+        let mut f = self.found.lock().unwrap_or_else(|p| p.into_inner());
+        f.append(&mut self.local);
+    }
+}
+
 /// The result text, built in file order within the caps.
 struct Report {
     max_results: usize,
@@ -348,8 +408,7 @@ impl Report {
         if self.stopped {
             return;
         }
-        // A file searched after the output was full has no lines; nothing
-        // after it may be shown either, or the order would have a gap.
+        // Only a file met after the output was full comes without lines.
         if lines.is_empty() {
             self.stopped = true;
             return;

@@ -8,6 +8,7 @@
 mod common;
 
 mod golden;
+mod grep;
 mod interrupt;
 mod tables;
 mod web;
