@@ -10,7 +10,7 @@ use crate::settings::Settings;
 use crate::store::{Kind, Loaded, SessionRef, Store, typed_line};
 use crate::{clock, compact, project, record, stats, transfer};
 use serde_json::{Map, Value, json};
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zerostack::cli::{parse_args, warn};
@@ -250,6 +250,9 @@ fn show(env: &Env, a: args::ShowArgs) -> Result<(), Error> {
 fn append(env: &Env, a: args::AppendArgs) -> Result<(), Error> {
     let s = env.resolve(&a.s.session)?;
     let text = if a.text.is_empty() || a.text == ["-"] {
+        if std::io::stdin().is_terminal() {
+            warn("zs-session", "type the message, then Ctrl-D");
+        }
         let mut t = String::new();
         std::io::stdin()
             .read_to_string(&mut t)

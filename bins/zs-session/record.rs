@@ -12,6 +12,7 @@
 //! stays valid either way, since each entry is one fsynced write.
 
 use crate::store::{STORED, SessionRef};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -59,6 +60,12 @@ pub fn run(s: &SessionRef, lock_wait: Duration) -> Result<(), Error> {
     signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&sigint))
         .map_err(|e| Error::failure(format!("cannot handle SIGINT: {e}")))?;
     let (mut app, _) = s.open_writer(lock_wait)?;
+    if std::io::stdin().is_terminal() {
+        zerostack::cli::warn(
+            "zs-session",
+            "record reads protocol lines from stdin (a terminal here); end with Ctrl-D",
+        );
+    }
     let mut reader = LineReader::new(std::io::stdin().lock());
     let mut out = Writer::new(std::io::stdout().lock());
     // When the reader of stdout goes away, recording goes on: storing the

@@ -659,3 +659,31 @@ fn record_keeps_storing_when_its_reader_goes_away() {
     );
     assert_eq!(entries(&h, &id), [USER, CALLS, RES1, RES2, ANSWER]);
 }
+
+#[test]
+fn fixture_sessions_replay_as_their_golden_context() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zs-session");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let Some(case) = name.strip_suffix(".context.jsonl") else {
+            continue;
+        };
+        cases += 1;
+        let h = Home::new();
+        let copy = h.path().join(format!("{case}.jsonl"));
+        std::fs::copy(fixtures.join(format!("{case}.jsonl")), &copy).unwrap();
+        let out = zs(&h, &["context", copy.to_str().unwrap(), "-n"], "");
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        let got = ok(out);
+        let want = std::fs::read_to_string(&path).unwrap();
+        let got: Vec<&str> = got.lines().skip(1).collect();
+        assert_eq!(
+            got,
+            want.lines().collect::<Vec<_>>(),
+            "case {case}; stderr: {err}"
+        );
+    }
+    assert!(cases > 0, "no fixtures in {}", fixtures.display());
+}
