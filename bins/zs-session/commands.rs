@@ -4,10 +4,11 @@
 
 use crate::args::{self, Args, Cmd};
 use crate::context;
+use crate::entries::{Kind, Loaded, typed_line};
 use crate::history::{self, Item};
 use crate::prompts;
 use crate::settings::Settings;
-use crate::store::{Kind, Loaded, SessionRef, Store, typed_line};
+use crate::store::{SessionRef, Store};
 use crate::{clock, compact, project, record, stats, transfer};
 use serde_json::{Map, Value, json};
 use std::io::{BufWriter, IsTerminal, Read, Write};

@@ -14,11 +14,11 @@ use crate::args::CompactArgs;
 use crate::clock;
 use crate::commands::{Env, lock_wait, settings, system_for};
 use crate::context::trim_text;
+use crate::entries::Kind;
 use crate::history::{self, Item};
 use crate::prompts;
 use crate::settings::Settings;
 use crate::stats::context_tokens;
-use crate::store::Kind;
 use serde::Serialize;
 use serde_json::Map;
 use std::io::{BufRead, Write};
@@ -306,9 +306,9 @@ pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::parse;
+    use crate::entries::parse;
 
-    fn items(lines: &[&str]) -> (crate::store::Loaded, usize) {
+    fn items(lines: &[&str]) -> (crate::entries::Loaded, usize) {
         let mut text = String::from("{\"type\":\"session\",\"version\":1,\"id\":\"s\"}\n");
         for l in lines {
             text.push_str(l);

@@ -6,11 +6,11 @@
 //! session folder.
 
 use crate::clock;
+use crate::entries::Kind;
 use crate::history::{INTERRUPTED_TEXT, Item, Replay};
 use crate::project;
 use crate::prompts::Prompt;
 use crate::settings::Settings;
-use crate::store::Kind;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::{Path, PathBuf};

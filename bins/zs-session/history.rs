@@ -9,7 +9,7 @@
 //! right after the results it did get, and a result that answers no pending
 //! call is left out with a warning.
 
-use crate::store::{Kind, Loaded, warn_entry};
+use crate::entries::{Kind, Loaded, warn_entry};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use std::borrow::Cow;
@@ -253,7 +253,7 @@ fn kind_name(k: Kind) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::parse;
+    use crate::entries::parse;
 
     const H: &str = r#"{"type":"session","version":1,"id":"s"}"#;
 

@@ -8,6 +8,7 @@ mod clock;
 mod commands;
 mod compact;
 mod context;
+mod entries;
 mod history;
 mod lock;
 mod project;

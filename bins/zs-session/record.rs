@@ -11,7 +11,8 @@
 //! its default and ends the process at once, as SIGKILL does: the session
 //! stays valid either way, since each entry is one fsynced write.
 
-use crate::store::{STORED, SessionRef};
+use crate::entries::STORED;
+use crate::store::SessionRef;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -6,8 +6,8 @@
 
 use crate::args::StatsArgs;
 use crate::commands::{Env, settings, system_for};
+use crate::entries::{Kind, Loaded};
 use crate::history::{self, Item, Replay};
-use crate::store::{Kind, Loaded};
 use serde_json::{Value, json};
 use std::io::Write;
 use zerostack::config::{Config, Pricing};

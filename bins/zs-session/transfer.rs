@@ -10,8 +10,8 @@
 use crate::args::{ExportArgs, ImportArgs};
 use crate::commands::{Env, header_fields, lock_wait, print_new, real_dir, settings};
 use crate::context::trim_text;
+use crate::entries::{Loaded, STORED, typed_line};
 use crate::record::{Verdict, judge};
-use crate::store::{Loaded, STORED, typed_line};
 use crate::{clock, prompts};
 use serde_json::{Map, Value, json};
 use std::io::{Read, Write};
@@ -192,7 +192,7 @@ pub fn parse_stream(text: &str) -> Result<Parsed, Error> {
         kept_src.push(no - header_lines);
     }
     for (i, line) in p.entries.iter_mut().enumerate() {
-        if crate::store::type_of(line).as_deref() != Ok("compaction") {
+        if crate::entries::type_of(line).as_deref() != Ok("compaction") {
             continue;
         }
         let Ok(mut m) = serde_json::from_str::<Map<String, Value>>(line) else {
@@ -261,7 +261,7 @@ pub fn import(env: &Env, a: ImportArgs) -> Result<(), Error> {
     let (mut app, _) = s.open_writer(lock_wait(&settings))?;
     for line in &parsed.entries {
         // A name set by a rename in the stream would override --name.
-        if a.name.is_some() && crate::store::type_of(line).as_deref() == Ok("session_meta") {
+        if a.name.is_some() && crate::entries::type_of(line).as_deref() == Ok("session_meta") {
             let mut m: Map<String, Value> = serde_json::from_str(line).unwrap_or_default();
             m.remove("name");
             app.append(&typed_line("session_meta", &m))?;
