@@ -300,6 +300,26 @@ mod tests {
         assert_eq!(a, b);
     }
 
+    /// docs/tools.md has a row for every key.
+    #[test]
+    fn every_key_is_documented() {
+        let docs =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/tools.md")).unwrap();
+        let v = serde_json::to_value(Settings::default()).unwrap();
+        for (k, v) in v.as_object().unwrap() {
+            let leaves: Vec<String> = match v.as_object() {
+                Some(m) => m.keys().map(|l| format!("tools.{k}.{l}")).collect(),
+                None => vec![format!("tools.{k}")],
+            };
+            for key in leaves {
+                assert!(
+                    docs.contains(&format!("| `{key}` |")),
+                    "{key} is not in docs/tools.md"
+                );
+            }
+        }
+    }
+
     #[test]
     fn a_bad_key_is_named() {
         let e = Settings::from_value(json!({"bash": {"timeout_ms": "5"}})).unwrap_err();

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod docs;
 mod golden;
 mod grep;
 mod interrupt;
