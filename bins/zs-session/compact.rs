@@ -225,7 +225,9 @@ pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
     let replay = history::replay(&l, &s.id);
     let before = context_tokens(&system, &replay);
     let window = settings.window(&config, meta.model.as_deref());
-    if a.auto && (!settings.auto_compact || before + settings.compact_reserve <= window) {
+    if a.auto
+        && (!settings.auto_compact || before.saturating_add(settings.compact_reserve) <= window)
+    {
         return Ok(());
     }
     let keep = a.keep_recent.unwrap_or(settings.keep_recent_tokens);

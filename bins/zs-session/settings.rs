@@ -63,10 +63,10 @@ impl Settings {
             Some(v) => Settings::deserialize(v)
                 .map_err(|e| Error::usage(format!("bad \"session\" section in the config: {e}")))?,
         };
-        if s.trim_head + s.trim_tail >= s.trim_chars {
+        if s.trim_head.saturating_add(s.trim_tail) >= s.trim_chars {
             return Err(Error::usage(format!(
                 "bad \"session\" section in the config: trim_head + trim_tail ({}) must be less than trim_chars ({})",
-                s.trim_head + s.trim_tail,
+                s.trim_head.saturating_add(s.trim_tail),
                 s.trim_chars
             )));
         }

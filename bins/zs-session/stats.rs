@@ -26,18 +26,18 @@ pub struct Tokens {
 
 impl Tokens {
     fn add(&mut self, u: &Usage) {
-        self.input += u.input;
-        self.output += u.output;
-        self.cache_read += u.cache_read;
-        self.cache_write += u.cache_write;
-        self.reasoning += u.reasoning;
+        self.input = self.input.saturating_add(u.input);
+        self.output = self.output.saturating_add(u.output);
+        self.cache_read = self.cache_read.saturating_add(u.cache_read);
+        self.cache_write = self.cache_write.saturating_add(u.cache_write);
+        self.reasoning = self.reasoning.saturating_add(u.reasoning);
     }
 }
 
 /// The cost of one call in USD at `p` (per million tokens). Cache reads and
 /// writes are parts of `input`; without their own price they cost as input.
 pub fn cost(u: &Usage, p: &Pricing) -> f64 {
-    let plain = u.input.saturating_sub(u.cache_read + u.cache_write);
+    let plain = u.input.saturating_sub(u.cache_read.saturating_add(u.cache_write));
     (plain as f64 * p.input
         + u.cache_read as f64 * p.cache_read.unwrap_or(p.input)
         + u.cache_write as f64 * p.cache_write.unwrap_or(p.input)
