@@ -127,6 +127,8 @@ if [ "$sizes" = 1 ]; then
             strip -o "$work/stripped" "$bin"
             printf 'zs-chat size opt-level=%s panic=%s: %s bytes (%s stripped)\n' \
                 "$opt" "$panic" "$(wc -c <"$bin")" "$(wc -c <"$work/stripped")"
+            # Each variant is a whole LTO build tree; do not keep ~150 MB each.
+            rm -rf "${sizes_dir:?}/$opt-$panic"
         done
     done
 fi
