@@ -8,7 +8,7 @@
 //! the new one, never half of each; the old file's mode is kept.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -57,6 +57,10 @@ pub fn load(path: &Path, shown: &str, max_bytes: u64) -> Result<TextFile, String
     if meta.is_dir() {
         return Err(format!("'{shown}' is a directory, not a file"));
     }
+    // A device or a FIFO could block or never end.
+    if !meta.is_file() {
+        return Err(format!("'{shown}' is not a regular file"));
+    }
     if meta.len() > max_bytes {
         return Err(format!(
             "'{shown}' is {}, over the {} limit for text files (tools.max_file_bytes); \
@@ -65,7 +69,17 @@ pub fn load(path: &Path, shown: &str, max_bytes: u64) -> Result<TextFile, String
             human_size(max_bytes)
         ));
     }
-    let bytes = fs::read(path).map_err(|e| open_error(path, shown, &e))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    fs::File::open(path)
+        .and_then(|f| f.take(max_bytes + 1).read_to_end(&mut bytes))
+        .map_err(|e| open_error(path, shown, &e))?;
+    // The file grew since it was measured.
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!(
+            "'{shown}' is over the {} limit for text files (tools.max_file_bytes)",
+            human_size(max_bytes)
+        ));
+    }
     let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
     if let Some(i) = probe.iter().position(|&b| b == 0) {
         return Err(format!(
@@ -169,6 +183,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Re
         Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
         _ => path.to_path_buf(),
     };
+    // Renaming over a device, a FIFO or a socket would replace it.
+    if let Ok(m) = fs::metadata(&target)
+        && !m.is_file()
+    {
+        return Err(std::io::Error::other("it is not a regular file"));
+    }
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -78,6 +78,9 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         )));
     }
     let single = root.is_file();
+    if !single && !root.is_dir() {
+        return Err(format!("'{shown}' is neither a regular file nor a folder"));
+    }
     let search = Search {
         re,
         context,

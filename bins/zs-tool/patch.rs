@@ -289,10 +289,18 @@ fn plan(ops: &[Op], ctx: &Ctx) -> Result<Vec<Change>, String> {
             Op::Add { path, content } => {
                 once(path)?;
                 let p = ctx.path(path);
-                if p.is_dir() {
-                    return Err(format!("cannot add '{path}': it is a directory"));
-                }
-                let old = std::fs::read_to_string(&p).ok();
+                let old = match std::fs::metadata(&p) {
+                    Ok(m) if m.is_dir() => {
+                        return Err(format!("cannot add '{path}': it is a directory"));
+                    }
+                    Ok(m) if !m.is_file() => {
+                        return Err(format!("cannot add '{path}': it is not a regular file"));
+                    }
+                    // The old text is only for the diff; a file that cannot
+                    // be read as text shows as all new.
+                    Ok(_) => file::load(&p, path, max).ok().map(|f| f.lf_text()),
+                    Err(_) => None,
+                };
                 out.push(Change {
                     shown: path.clone(),
                     kind: Kind::Write {
@@ -312,6 +320,9 @@ fn plan(ops: &[Op], ctx: &Ctx) -> Result<Vec<Change>, String> {
                 match std::fs::metadata(&p) {
                     Ok(m) if m.is_dir() => {
                         return Err(format!("cannot delete '{path}': it is a directory"));
+                    }
+                    Ok(m) if !m.is_file() => {
+                        return Err(format!("cannot delete '{path}': it is not a regular file"));
                     }
                     Ok(_) => {}
                     Err(e) => {

@@ -28,8 +28,10 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         ));
     }
     let old = std::fs::metadata(&path).ok();
-    if old.as_ref().is_some_and(|m| m.is_dir()) {
-        return Err(format!("'{}' is a directory, not a file", a.path));
+    match &old {
+        Some(m) if m.is_dir() => return Err(format!("'{}' is a directory, not a file", a.path)),
+        Some(m) if !m.is_file() => return Err(format!("'{}' is not a regular file", a.path)),
+        _ => {}
     }
     let what = format!(
         "{} line{}, {}",
