@@ -1,0 +1,1 @@
+//! zerostack wrapper end-to-end tests.
