@@ -487,7 +487,7 @@ fn transport_failure(e: ureq::Error, req: &Request, provider: &Provider) -> Fail
         ureq::Error::ConnectionFailed => ("cannot connect".to_string(), true),
         ureq::Error::HostNotFound => ("host not found".to_string(), true),
         ureq::Error::BadUri(_) => ("the URL is not valid".to_string(), false),
-        ureq::Error::Http(_) => ("a request header is not valid".to_string(), false),
+        ureq::Error::Http(e) => (format!("the request is not valid ({e})"), false),
         other => (one_line(&other.to_string()), false),
     };
     let kind = match &e {

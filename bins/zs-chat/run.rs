@@ -42,6 +42,13 @@ pub fn run() -> Result<(), Error> {
             "provider '{name}' has no base URL: set providers.{name}.base_url in the config or pass --base-url"
         )));
     }
+    let base = provider.base_url.trim().to_ascii_lowercase();
+    if !(base.starts_with("http://") || base.starts_with("https://")) {
+        return Err(Error::usage(format!(
+            "provider '{name}': base URL '{}' is not an http:// or https:// URL",
+            provider.base_url.trim()
+        )));
+    }
     let model = config
         .model_name(args.model.as_deref(), &provider)
         .ok_or_else(|| {

@@ -169,7 +169,7 @@ fn version_and_help_print_and_exit_zero() {
 }
 
 #[test]
-fn a_provider_without_a_base_url_or_a_model_is_a_usage_error() {
+fn a_provider_without_a_base_url_or_a_model_or_with_a_bad_url_is_a_usage_error() {
     let home = Home::new();
     let mut cmd = home.std_cmd("zs-chat");
     cmd.args(["--provider", "openai-compatible", "--model", "m"]);
@@ -187,6 +187,17 @@ fn a_provider_without_a_base_url_or_a_model_is_a_usage_error() {
     let run = run_bounded(&mut cmd, "hi\n", Duration::from_secs(10));
     assert_eq!(run.code, Some(2), "{}", run.dump());
     assert!(run.stderr.contains("no model"), "{}", run.stderr);
+
+    let mut cmd = home.std_cmd("zs-chat");
+    cmd.args(["--provider", "openai-compatible", "--model", "m"])
+        .args(["--base-url", "localhost:8000/v1"]);
+    let run = run_bounded(&mut cmd, "hi\n", Duration::from_secs(10));
+    assert_eq!(run.code, Some(2), "{}", run.dump());
+    assert!(
+        run.stderr.contains("not an http:// or https:// URL"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
