@@ -12,14 +12,12 @@
 use crate::call::{Ctx, Outcome, args};
 use crate::file::{BINARY_PROBE, human_size};
 use crate::walk;
-use ignore::{ParallelVisitor, ParallelVisitorBuilder, WalkState};
 use regex::bytes::{Regex, RegexBuilder};
 use serde::Deserialize;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Deserialize)]
@@ -91,7 +89,7 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
     let mut report = Report::new(s.max_results, s.max_output_bytes, context > 0);
     if single {
         let mut buf = Vec::new();
-        let found = search.file(&root, &display_of(ctx, &root), &mut buf, true);
+        let found = search.file(&root, &walk::display(ctx, &root), &mut buf, true);
         match found {
             Found::Binary => {
                 return Err(format!(
@@ -113,10 +111,6 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
     Ok(Outcome::ok(report.finish(&a.pattern, &shown, notes)))
 }
 
-fn display_of(ctx: &Ctx, p: &Path) -> String {
-    walk::display(ctx, p)
-}
-
 impl Search<'_> {
     /// Searches every file under `root` while walking it, on the walker's
     /// threads, then adds the results to `report` in path order.
@@ -126,26 +120,35 @@ impl Search<'_> {
     /// kept but which the report reaches is searched again. With few
     /// matches (the usual case) every file is read once.
     fn tree(&self, root: &Path, include: Option<&walk::Glob>, report: &mut Report) {
-        let found = Mutex::new(Vec::new());
         let kept = AtomicUsize::new(0);
+        let budget = report.max_results.saturating_mul(10);
         let mut b = walk::builder(root, true);
-        b.threads(walk::threads())
-            .build_parallel()
-            .visit(&mut Searchers {
-                search: self,
-                root,
-                include,
-                found: &found,
-                kept: &kept,
-                budget: report.max_results.saturating_mul(10),
-            });
-        let mut found = found.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut found = walk::each_file(&mut b, self.ctx, |buf, e| {
+            if include.is_some_and(|g| !g.is_match(root, e.path())) {
+                return None;
+            }
+            let want = kept.load(Ordering::Relaxed) < budget;
+            let shown = if want {
+                walk::display(self.ctx, e.path())
+            } else {
+                String::new()
+            };
+            let f = self.file(e.path(), &shown, buf, want);
+            match &f {
+                Found::Hits { lines, .. } => {
+                    kept.fetch_add(lines.len(), Ordering::Relaxed);
+                }
+                Found::TooLarge => {}
+                _ => return None,
+            }
+            Some((e.into_path(), f))
+        });
         found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut buf = Vec::new();
         for (path, f) in found {
             let f = match f {
                 Found::Hits { lines, .. } if lines.is_empty() && !report.full() => {
-                    self.file(&path, &display_of(self.ctx, &path), &mut buf, true)
+                    self.file(&path, &walk::display(self.ctx, &path), &mut buf, true)
                 }
                 f => f,
             };
@@ -281,85 +284,6 @@ impl Search<'_> {
             Some((i, _)) => format!("{} [... line cut]", &s[..i]),
             None => s.into_owned(),
         }
-    }
-}
-
-struct Searchers<'a> {
-    search: &'a Search<'a>,
-    root: &'a Path,
-    include: Option<&'a walk::Glob>,
-    found: &'a Mutex<Vec<(PathBuf, Found)>>,
-    kept: &'a AtomicUsize,
-    budget: usize,
-}
-
-impl<'s> ParallelVisitorBuilder<'s> for Searchers<'s> {
-    fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Searcher {
-            search: self.search,
-            root: self.root,
-            include: self.include,
-            found: self.found,
-            kept: self.kept,
-            budget: self.budget,
-            buf: Vec::new(),
-            local: Vec::new(),
-        })
-    }
-}
-
-/// One walker thread: searches each file it meets with its own buffer and
-/// keeps the files with something to report.
-struct Searcher<'a> {
-    search: &'a Search<'a>,
-    root: &'a Path,
-    include: Option<&'a walk::Glob>,
-    found: &'a Mutex<Vec<(PathBuf, Found)>>,
-    kept: &'a AtomicUsize,
-    budget: usize,
-    buf: Vec<u8>,
-    local: Vec<(PathBuf, Found)>,
-}
-
-impl ParallelVisitor for Searcher<'_> {
-    fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
-        if self.search.ctx.cancelled() {
-            return WalkState::Quit;
-        }
-        let Ok(e) = entry else {
-            return WalkState::Continue;
-        };
-        if !e.file_type().is_some_and(|t| t.is_file())
-            || self
-                .include
-                .is_some_and(|g| !g.is_match(self.root, e.path()))
-        {
-            return WalkState::Continue;
-        }
-        let want = self.kept.load(Ordering::Relaxed) < self.budget;
-        let shown = if want {
-            display_of(self.search.ctx, e.path())
-        } else {
-            String::new()
-        };
-        match self.search.file(e.path(), &shown, &mut self.buf, want) {
-            f @ Found::Hits { .. } => {
-                if let Found::Hits { lines, .. } = &f {
-                    self.kept.fetch_add(lines.len(), Ordering::Relaxed);
-                }
-                self.local.push((e.into_path(), f));
-            }
-            f @ Found::TooLarge => self.local.push((e.into_path(), f)),
-            _ => {}
-        }
-        WalkState::Continue
-    }
-}
-
-impl Drop for Searcher<'_> {
-    fn drop(&mut self) {
-        let mut f = self.found.lock().unwrap_or_else(|p| p.into_inner());
-        f.append(&mut self.local);
     }
 }
 

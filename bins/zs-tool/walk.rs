@@ -37,66 +37,79 @@ pub fn threads() -> usize {
         .min(8)
 }
 
-/// Every regular file under `b`'s roots, in no particular order.
-pub fn collect_files(b: &mut WalkBuilder, ctx: &Ctx) -> Vec<PathBuf> {
+/// Calls `visit` on every regular file under `b`'s roots, on the walker's
+/// threads, and collects what it returns, in no particular order. Each
+/// thread gets its own scratch buffer, handed to `visit`.
+pub fn each_file<T: Send>(
+    b: &mut WalkBuilder,
+    ctx: &Ctx,
+    visit: impl Fn(&mut Vec<u8>, ignore::DirEntry) -> Option<T> + Sync,
+) -> Vec<T> {
     let found = Mutex::new(Vec::new());
-    b.threads(threads())
-        .build_parallel()
-        .visit(&mut Collectors {
-            found: &found,
-            cancel: &ctx.env.cancel,
-        });
+    b.threads(threads()).build_parallel().visit(&mut Visitors {
+        found: &found,
+        cancel: &ctx.env.cancel,
+        visit: &visit,
+    });
     found.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
-struct Collectors<'a> {
-    found: &'a Mutex<Vec<PathBuf>>,
+type VisitFn<'a, T> = &'a (dyn Fn(&mut Vec<u8>, ignore::DirEntry) -> Option<T> + Sync);
+
+struct Visitors<'a, T> {
+    found: &'a Mutex<Vec<T>>,
     cancel: &'a AtomicBool,
+    visit: VisitFn<'a, T>,
 }
 
-impl<'s> ParallelVisitorBuilder<'s> for Collectors<'s> {
+impl<'s, T: Send> ParallelVisitorBuilder<'s> for Visitors<'s, T> {
     fn build(&mut self) -> Box<dyn ParallelVisitor + 's> {
-        Box::new(Collector {
+        Box::new(Visitor {
             found: self.found,
             cancel: self.cancel,
+            visit: self.visit,
+            buf: Vec::new(),
             local: Vec::new(),
         })
     }
 }
 
-/// One walker thread's files, handed over in batches and when the thread
-/// ends, so the shared list is locked rarely.
-struct Collector<'a> {
-    found: &'a Mutex<Vec<PathBuf>>,
+/// One walker thread. What it collects is handed over in batches and when
+/// the thread ends, so the shared list is locked rarely.
+struct Visitor<'a, T> {
+    found: &'a Mutex<Vec<T>>,
     cancel: &'a AtomicBool,
-    local: Vec<PathBuf>,
+    visit: VisitFn<'a, T>,
+    buf: Vec<u8>,
+    local: Vec<T>,
 }
 
-impl Collector<'_> {
+impl<T> Visitor<'_, T> {
     fn flush(&mut self) {
         let mut f = self.found.lock().unwrap_or_else(|p| p.into_inner());
         f.append(&mut self.local);
     }
 }
 
-impl ParallelVisitor for Collector<'_> {
+impl<T: Send> ParallelVisitor for Visitor<'_, T> {
     fn visit(&mut self, entry: Result<ignore::DirEntry, ignore::Error>) -> WalkState {
+        if self.cancel.load(Ordering::Relaxed) {
+            return WalkState::Quit;
+        }
         if let Ok(e) = entry
             && e.file_type().is_some_and(|t| t.is_file())
+            && let Some(v) = (self.visit)(&mut self.buf, e)
         {
-            self.local.push(e.into_path());
+            self.local.push(v);
             if self.local.len() >= 256 {
                 self.flush();
             }
-        }
-        if self.cancel.load(Ordering::Relaxed) {
-            return WalkState::Quit;
         }
         WalkState::Continue
     }
 }
 
-impl Drop for Collector<'_> {
+impl<T> Drop for Visitor<'_, T> {
     fn drop(&mut self) {
         self.flush();
     }
@@ -177,7 +190,7 @@ pub fn run_find(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
         )));
     }
     let mut b = builder(&root, true);
-    let files = collect_files(&mut b, ctx);
+    let files = each_file(&mut b, ctx, |_, e| Some(e.into_path()));
     let mut hits: Vec<String> = files
         .iter()
         .filter(|p| glob.is_match(&root, p))
