@@ -180,9 +180,11 @@ pub fn run(v: Value, ctx: &Ctx) -> Result<Outcome, String> {
             sys::kill_group(pgid, sys::SIGKILL);
             kill_at = Some(now);
         }
+        // After KILL: stop waiting for a pipe held by a process that left
+        // the group, or for a shell stuck in the kernel.
         if let Some(k) = kill_at
-            && exited.is_some()
             && now >= k + ABANDON_AFTER
+            && (exited.is_some() || now >= k + 10 * ABANDON_AFTER)
         {
             break;
         }
