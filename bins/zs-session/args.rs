@@ -26,7 +26,7 @@ pub enum Cmd {
     /// Write the context for zs-chat: system line, tools line, conversation
     Context(ContextArgs),
     /// Pass stdin to stdout and store every persistent event
-    Record(SessionArg),
+    Record(RecordArgs),
     /// Summarize the older part of the conversation through zs-chat
     Compact(CompactArgs),
     /// Start a new session from a session's entries up to one of them
@@ -47,6 +47,8 @@ pub enum Cmd {
     Dir(SessionArg),
     /// Print what the conversation waits for: model, user or nothing
     State(SessionArg),
+    /// Print one of the session's details as now set, or all as a session line
+    Get(GetArgs),
     /// Print a prompt's text, its mode, or the list of prompts
     Prompt(PromptArgs),
 }
@@ -110,6 +112,32 @@ pub struct AppendArgs {
     pub s: SessionArg,
     /// The message; words are joined by spaces. Without it, stdin is read.
     pub text: Vec<String>,
+    /// Also print the stored `user` line on stdout
+    #[arg(long)]
+    pub echo: bool,
+}
+
+#[derive(Debug, ClapArgs)]
+pub struct RecordArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// Write a progress line on stderr for every tool call and its outcome
+    #[arg(long)]
+    pub progress: bool,
+}
+
+/// The keys `get` knows.
+pub const GET_KEYS: &[&str] = &[
+    "id", "name", "cwd", "created", "model", "provider", "prompt", "mode", "file", "dir", "project",
+];
+
+#[derive(Debug, ClapArgs)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub s: SessionArg,
+    /// id, name, cwd, created, model, provider, prompt, mode, file, dir or
+    /// project; without it, the header with later changes applied
+    pub key: Option<String>,
 }
 
 #[derive(Debug, ClapArgs)]

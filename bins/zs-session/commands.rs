@@ -69,7 +69,11 @@ pub fn run() -> Result<(), Error> {
         Cmd::Context(a) => context_cmd(&env, a),
         Cmd::Record(a) => {
             let (_, settings) = settings()?;
-            record::run(&env.resolve(&a.session)?, lock_wait(&settings))
+            record::run(
+                &env.resolve(&a.s.session)?,
+                lock_wait(&settings),
+                a.progress,
+            )
         }
         Cmd::Compact(a) => compact::run(&env, a),
         Cmd::Fork(a) => fork(&env, a),
@@ -81,6 +85,7 @@ pub fn run() -> Result<(), Error> {
         Cmd::Stats(a) => stats::run(&env, a),
         Cmd::Dir(a) => dir(&env, &a.session),
         Cmd::State(a) => state(&env, &a.session),
+        Cmd::Get(a) => get(&env, a),
         Cmd::Prompt(a) => prompt(&env, a),
     }
 }
@@ -275,6 +280,11 @@ fn append(env: &Env, a: args::AppendArgs) -> Result<(), Error> {
     }))
     .map_err(|e| Error::failure(format!("cannot encode the message: {e}")))?;
     app.append(&line)?;
+    if a.echo {
+        let mut out = stdout();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+    }
     Ok(())
 }
 
@@ -529,6 +539,59 @@ fn state(env: &Env, arg: &str) -> Result<(), Error> {
     let l = s.load()?;
     let mut out = stdout();
     writeln!(out, "{}", state_word(&l, &s.id))?;
+    out.flush()?;
+    Ok(())
+}
+
+/// One detail of the session as now set (the header with every
+/// `session_meta` applied), or all of them as one `session` line. An unset
+/// detail prints nothing.
+fn get(env: &Env, a: args::GetArgs) -> Result<(), Error> {
+    let s = env.resolve(&a.s.session)?;
+    let l = s.load()?;
+    let meta = l.meta();
+    let mut out = stdout();
+    let Some(key) = a.key else {
+        let mut fields = l.header.clone();
+        for (k, v) in [
+            ("cwd", &meta.cwd),
+            ("name", &meta.name),
+            ("model", &meta.model),
+            ("provider", &meta.provider),
+            ("prompt", &meta.prompt),
+            ("mode", &meta.mode),
+        ] {
+            match v {
+                Some(v) => fields.insert(k.into(), json!(v)),
+                None => fields.remove(k),
+            };
+        }
+        writeln!(out, "{}", typed_line("session", &fields))?;
+        out.flush()?;
+        return Ok(());
+    };
+    let value = match key.as_str() {
+        "id" => Some(s.id.clone()),
+        "name" => meta.name,
+        "cwd" => meta.cwd,
+        "created" => Some(meta.created).filter(|c| !c.is_empty()),
+        "model" => meta.model,
+        "provider" => meta.provider,
+        "prompt" => meta.prompt,
+        "mode" => meta.mode,
+        "file" => Some(s.file.to_string_lossy().into_owned()),
+        "dir" => Some(s.dir.to_string_lossy().into_owned()),
+        "project" => Some(s.project.clone()),
+        other => {
+            return Err(Error::usage(format!(
+                "unknown key '{other}' (known: {})",
+                args::GET_KEYS.join(", ")
+            )));
+        }
+    };
+    if let Some(v) = value {
+        writeln!(out, "{v}")?;
+    }
     out.flush()?;
     Ok(())
 }

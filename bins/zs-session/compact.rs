@@ -216,6 +216,40 @@ fn summarize(input: &str, args: &[String]) -> Result<Assistant, Error> {
     }
 }
 
+/// zs-chat's arguments: the session's model and provider, unless the
+/// arguments after `--` name their own (a front end that switched model),
+/// then those arguments.
+pub fn chat_args(model: Option<&str>, provider: Option<&str>, extra: &[String]) -> Vec<String> {
+    let names = |flag: &str| {
+        extra
+            .iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    let mut args = Vec::new();
+    if let Some(m) = model.filter(|_| !names("--model")) {
+        args.extend(["--model".to_string(), m.to_string()]);
+    }
+    if let Some(p) = provider.filter(|_| !names("--provider")) {
+        args.extend(["--provider".to_string(), p.to_string()]);
+    }
+    args.extend(extra.iter().cloned());
+    args
+}
+
+/// The value of `flag` in `args` (`--flag V` or `--flag=V`), the last one.
+fn flag_value(args: &[String], flag: &str) -> Option<String> {
+    let mut found = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == flag {
+            found = it.next().cloned();
+        } else if let Some(v) = a.strip_prefix(flag).and_then(|r| r.strip_prefix('=')) {
+            found = Some(v.to_string());
+        }
+    }
+    found
+}
+
 pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
     let s = env.resolve(&a.s.session)?;
     let (config, settings) = settings()?;
@@ -224,7 +258,12 @@ pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
     let (system, cwd) = system_for(&l, env, &settings, None, true)?;
     let replay = history::replay(&l, &s.id);
     let before = context_tokens(&system, &replay);
-    let window = settings.window(&config, meta.model.as_deref());
+    // The window of the model the next call uses: one named after `--`,
+    // else the session's, else the configured default.
+    let model = flag_value(&a.chat_args, "--model")
+        .or(meta.model.clone())
+        .or(config.model.clone());
+    let window = settings.window(&config, model.as_deref());
     if a.auto
         && (!settings.auto_compact || before.saturating_add(settings.compact_reserve) <= window)
     {
@@ -266,14 +305,11 @@ pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
         input.push_str(&serde_json::to_string(&ev).map_err(|e| Error::failure(e.to_string()))?);
         input.push('\n');
     }
-    let mut args = Vec::new();
-    if let Some(m) = &meta.model {
-        args.extend(["--model".to_string(), m.clone()]);
-    }
-    if let Some(p) = &meta.provider {
-        args.extend(["--provider".to_string(), p.clone()]);
-    }
-    args.extend(a.chat_args.iter().cloned());
+    let args = chat_args(
+        meta.model.as_deref(),
+        meta.provider.as_deref(),
+        &a.chat_args,
+    );
     let reply = summarize(&input, &args)?;
     let summary = reply.text().trim().to_string();
     let summary_event = Event::Compaction(zerostack::protocol::Compaction {
@@ -339,6 +375,28 @@ mod tests {
         assert_eq!(choose_cut(&r.items, 1_000_000), None);
         let (l, _) = items(&[U]);
         assert_eq!(choose_cut(&history::replay(&l, "s").items, 1), None);
+    }
+
+    #[test]
+    fn arguments_after_the_dashes_override_the_sessions_model() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            chat_args(Some("m1"), Some("p1"), &s(&["--thinking", "low"])),
+            s(&["--model", "m1", "--provider", "p1", "--thinking", "low"])
+        );
+        assert_eq!(
+            chat_args(Some("m1"), Some("p1"), &s(&["--model=m2"])),
+            s(&["--provider", "p1", "--model=m2"])
+        );
+        assert_eq!(
+            chat_args(Some("m1"), None, &s(&["--provider", "p2", "--model", "m2"])),
+            s(&["--provider", "p2", "--model", "m2"])
+        );
+        assert_eq!(
+            flag_value(&s(&["--model", "a", "--model=b"]), "--model"),
+            Some("b".into())
+        );
+        assert_eq!(flag_value(&s(&["--models", "a"]), "--model"), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod context;
 mod entries;
 mod history;
 mod lock;
+mod progress;
 mod project;
 mod prompts;
 mod record;

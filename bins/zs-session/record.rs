@@ -4,6 +4,9 @@
 //! appended to the session first, so what a later stage has seen is
 //! already on disk.
 //!
+//! With `--progress`, a line per tool call and per outcome goes to stderr
+//! (progress.rs), so `zerostack` shows what happens without parsing JSON.
+//!
 //! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
 //! stages before this one flush what they hold (a partial assistant
 //! message, "interrupted" tool results) as they stop; this one keeps
@@ -11,7 +14,8 @@
 //! its default and ends the process at once, as SIGKILL does: the session
 //! stays valid either way, since each entry is one fsynced write.
 
-use crate::entries::STORED;
+use crate::entries::{STORED, type_of};
+use crate::progress::Progress;
 use crate::store::SessionRef;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -54,7 +58,9 @@ pub fn judge(no: u64, text: &str) -> Verdict {
     }
 }
 
-pub fn run(s: &SessionRef, lock_wait: Duration) -> Result<(), Error> {
+/// Records stdin into `s`; with `progress`, also writes progress lines on
+/// stderr (see progress.rs).
+pub fn run(s: &SessionRef, lock_wait: Duration, progress: bool) -> Result<(), Error> {
     // Registered before anything else, so an early Ctrl-C does not kill us.
     // The flag is never read: the handler only replaces the default action.
     let sigint = Arc::new(AtomicBool::new(false));
@@ -79,6 +85,7 @@ pub fn run(s: &SessionRef, lock_wait: Duration) -> Result<(), Error> {
         }
         other => other,
     };
+    let mut progress = progress.then(|| Progress::new(std::io::stderr()));
     let mut bad = 0u64;
     while let Some(item) = reader
         .next_line()
@@ -92,6 +99,11 @@ pub fn run(s: &SessionRef, lock_wait: Duration) -> Result<(), Error> {
                 }
                 if out_open {
                     send(out.pass(&text), &mut out_open)?;
+                }
+                if let Some(p) = &mut progress
+                    && let Ok(kind) = type_of(&text)
+                {
+                    p.see(&kind, &text);
                 }
                 if let Verdict::Bad(msg) = verdict {
                     bad += 1;

@@ -37,7 +37,9 @@ impl Tokens {
 /// The cost of one call in USD at `p` (per million tokens). Cache reads and
 /// writes are parts of `input`; without their own price they cost as input.
 pub fn cost(u: &Usage, p: &Pricing) -> f64 {
-    let plain = u.input.saturating_sub(u.cache_read.saturating_add(u.cache_write));
+    let plain = u
+        .input
+        .saturating_sub(u.cache_read.saturating_add(u.cache_write));
     (plain as f64 * p.input
         + u.cache_read as f64 * p.cache_read.unwrap_or(p.input)
         + u.cache_write as f64 * p.cache_write.unwrap_or(p.input)

@@ -8,6 +8,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod loop_support;
 mod more;
 
 use common::{Home, ndjson, of_type};

@@ -334,3 +334,29 @@ fn a_failed_summary_appends_nothing() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to compact"));
     ok(out);
 }
+
+#[test]
+fn a_model_named_after_the_dashes_replaces_the_sessions_for_the_call_and_the_window() {
+    let h = Home::new();
+    h.write_config(r#"{"models":{"m1":{"context_window":100000},"m2":{"context_window":1100}},"session":{"compact_reserve":1000,"keep_recent_tokens":1}}"#);
+    let id = turn(&h, &["--model", "m1", "--provider", "p"]);
+    ok(zs(&h, &["append", &id, "more"], ""));
+    // m1's window is far from full; m2's is over the line.
+    assert_eq!(ok(compact_cmd(&h, &["compact", &id, "--auto"])), "");
+    let out = ok(compact_cmd(
+        &h,
+        &[
+            "compact",
+            &id,
+            "--auto",
+            "--",
+            "--model",
+            "m2",
+            "--thinking",
+            "low",
+        ],
+    ));
+    assert!(out.contains("\"type\":\"compaction\""), "{out}");
+    let args = std::fs::read_to_string(h.path().join("chat-args")).unwrap();
+    assert_eq!(args.trim(), "--provider p --model m2 --thinking low");
+}

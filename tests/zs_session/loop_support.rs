@@ -1,0 +1,80 @@
+//! What the zerostack wrapper's turn loop asks of zs-session beyond the
+//! store: `get` (a session's details, for `-c` and `--json`), `append
+//! --echo`, and `record --progress` (progress lines on stderr).
+
+use super::common::Home;
+use super::*;
+use serde_json::Value;
+
+#[test]
+fn get_prints_details_as_now_set() {
+    let h = Home::new();
+    let id = new_session(&h, &["--model", "m1", "--prompt", "plan", "--name", "n1"]);
+    let get = |key: &str| ok(zs(&h, &["get", &id, key], ""));
+    assert_eq!(get("id"), format!("{id}\n"));
+    assert_eq!(get("model"), "m1\n");
+    assert_eq!(get("mode"), "planwrite\n");
+    assert_eq!(get("provider"), "");
+    assert_eq!(get("file"), format!("{}\n", file_of(&h, &id).display()));
+    assert_eq!(get("dir"), format!("{}\n", dir_of(&h, &id).display()));
+    ok(record(
+        &h,
+        &id,
+        &[r#"{"type":"session_meta","model":"m2","mode":null}"#],
+    ));
+    assert_eq!(get("model"), "m2\n");
+    assert_eq!(get("mode"), "");
+    // By name, and @last.
+    assert_eq!(ok(zs(&h, &["get", "n1", "id"], "")), format!("{id}\n"));
+    assert_eq!(ok(zs(&h, &["get", "@last", "id"], "")), format!("{id}\n"));
+    // Without a key: the header with the change applied.
+    let all: Value = serde_json::from_str(ok(zs(&h, &["get", &id], "")).trim()).unwrap();
+    assert_eq!(all["type"], "session");
+    assert_eq!(all["id"], id.as_str());
+    assert_eq!(all["model"], "m2");
+    assert!(all.get("mode").is_none());
+    let out = zs(&h, &["get", &id, "colour"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown key 'colour'"));
+}
+
+#[test]
+fn append_echo_prints_the_stored_line() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    let out = ok(zs(&h, &["append", &id, "--echo"], "hello\nthere\n\n"));
+    assert_eq!(out, "{\"type\":\"user\",\"text\":\"hello\\nthere\"}\n");
+    assert_eq!(entries(&h, &id), [out.trim_end()]);
+    assert_eq!(ok(zs(&h, &["append", &id, "quiet"], "")), "");
+}
+
+#[test]
+fn record_progress_names_each_call_and_its_outcome_on_stderr() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    let deny = r#"{"type":"permission","call_id":"c2","decision":"deny","by":"mode","reason":"readonly mode denies bash"}"#;
+    let res2 = r#"{"type":"tool_result","call_id":"c2","name":"bash","content":"permission denied","is_error":true}"#;
+    let input = [USER, CALLS, RES1, deny, res2, ANSWER].join("\n") + "\n";
+    let out = h
+        .cmd("zs-session")
+        .args(["record", &id, "--progress"])
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // stdout and the store are as without --progress.
+    assert_eq!(String::from_utf8_lossy(&out.stdout), input);
+    assert_eq!(entries(&h, &id), [USER, CALLS, RES1, res2, ANSWER]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "- read a.txt\n- bash ls\n  ok: hello (read a.txt)\n  denied: readonly mode denies bash (bash ls)\n"
+    );
+    // Without the flag, stderr stays quiet.
+    let id2 = new_session(&h, &[]);
+    let out = zs(&h, &["record", &id2], &input);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
