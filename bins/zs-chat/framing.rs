@@ -6,6 +6,8 @@
 //! when the CR and LF arrive in different reads). A line longer than the cap
 //! is an error, not unbounded growth.
 
+use crate::providers::Framing;
+
 /// One SSE event. For NDJSON framing, `data` is the line and `event` is None.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SseEvent {
@@ -173,6 +175,35 @@ impl NdjsonParser {
                 data,
                 ..SseEvent::default()
             })
+    }
+}
+
+/// Cuts a body into events by the wire format's framing.
+pub enum Framer {
+    Sse(SseParser),
+    Ndjson(NdjsonParser),
+}
+
+impl Framer {
+    pub fn new(f: Framing) -> Framer {
+        match f {
+            Framing::Sse => Framer::Sse(SseParser::new()),
+            Framing::Ndjson => Framer::Ndjson(NdjsonParser::default()),
+        }
+    }
+
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, String> {
+        match self {
+            Framer::Sse(p) => p.feed(bytes),
+            Framer::Ndjson(p) => p.feed(bytes),
+        }
+    }
+
+    pub fn finish(&mut self) -> Option<SseEvent> {
+        match self {
+            Framer::Sse(p) => p.finish(),
+            Framer::Ndjson(p) => p.finish(),
+        }
     }
 }
 

@@ -13,9 +13,9 @@
 use crate::args::Args;
 use crate::assemble::Assembler;
 use crate::conversation;
-use crate::framing::{NdjsonParser, SseEvent, SseParser};
+use crate::framing::{Framer, SseEvent};
 use crate::http::{self, Guard, Policy};
-use crate::providers::{self, CallOptions, Decoder, Flow, Framing, Request, Wire};
+use crate::providers::{self, CallOptions, Decoder, Flow, Request, Wire};
 use std::io::{IsTerminal, Read, Write};
 use std::time::Duration;
 use zerostack::cli;
@@ -204,35 +204,6 @@ fn call<W: Write>(
                 out.emit(&Event::Assistant(msg))?;
             }
             Err(http::interrupted())
-        }
-    }
-}
-
-/// Cuts a body into events by the wire format's framing.
-enum Framer {
-    Sse(SseParser),
-    Ndjson(NdjsonParser),
-}
-
-impl Framer {
-    fn new(f: Framing) -> Framer {
-        match f {
-            Framing::Sse => Framer::Sse(SseParser::new()),
-            Framing::Ndjson => Framer::Ndjson(NdjsonParser::default()),
-        }
-    }
-
-    fn feed(&mut self, bytes: &[u8]) -> Result<Vec<SseEvent>, String> {
-        match self {
-            Framer::Sse(p) => p.feed(bytes),
-            Framer::Ndjson(p) => p.feed(bytes),
-        }
-    }
-
-    fn finish(&mut self) -> Option<SseEvent> {
-        match self {
-            Framer::Sse(p) => p.finish(),
-            Framer::Ndjson(p) => p.finish(),
         }
     }
 }

@@ -457,54 +457,12 @@ fn error_message(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framing::SseParser;
+    use crate::providers::testing::{self, Run};
     use zerostack::config::Config;
     use zerostack::protocol::{Delta, Event, Reasoning, Text, ToolCall, Usage};
 
-    /// What feeding a body gave: the message, the deltas, and the outcome of
-    /// the stream (the first error, or end()'s verdict).
-    struct Run {
-        msg: Assistant,
-        deltas: Vec<Event>,
-        result: Result<(), StreamError>,
-        /// Whether message_stop made the decoder ask to stop reading.
-        stopped: bool,
-    }
-
     fn run(body: &str) -> Run {
-        let mut parser = SseParser::new();
-        let mut events = parser.feed(body.as_bytes()).unwrap();
-        events.extend(parser.finish());
-        let mut dec = Anthropic.decoder();
-        let mut out = Assembler::new();
-        let mut deltas = Vec::new();
-        let mut result = Ok(());
-        let mut stopped = false;
-        for ev in &events {
-            match dec.event(ev, &mut out) {
-                Ok(Flow::More) => {}
-                Ok(Flow::Done) => {
-                    stopped = true;
-                    break;
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-            deltas.extend(out.take_events());
-        }
-        deltas.extend(out.take_events());
-        if result.is_ok() {
-            result = dec.end(&mut out);
-        }
-        let outcome = result.as_ref().err().map(|_| StopReason::Error);
-        Run {
-            msg: out.finish(outcome),
-            deltas,
-            result,
-            stopped,
-        }
+        testing::run(&Anthropic, body)
     }
 
     fn ev(name: &str, data: Value) -> String {

@@ -460,59 +460,16 @@ fn error_message(e: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framing::SseParser;
+    use crate::providers::testing::{self, Run};
     use zerostack::config::Config;
     use zerostack::protocol::{Delta, Event, Reasoning, Text, ToolCall, Usage};
 
-    struct Run {
-        msg: Assistant,
-        deltas: Vec<Event>,
-        result: Result<(), StreamError>,
-        stopped: bool,
-    }
-
-    /// Feeds `body` through the SSE parser, in two reads split at `cut` so
-    /// a separator may fall across reads, into a fresh decoder.
     fn run_cut(body: &str, cut: usize) -> Run {
-        let mut parser = SseParser::new();
-        let cut = cut.min(body.len());
-        let mut events = parser.feed(&body.as_bytes()[..cut]).unwrap();
-        events.extend(parser.feed(&body.as_bytes()[cut..]).unwrap());
-        events.extend(parser.finish());
-        let mut dec = Gemini.decoder();
-        let mut out = Assembler::new();
-        let mut deltas = Vec::new();
-        let mut result = Ok(());
-        let mut stopped = false;
-        for ev in &events {
-            match dec.event(ev, &mut out) {
-                Ok(Flow::More) => {}
-                Ok(Flow::Done) => {
-                    stopped = true;
-                    break;
-                }
-                Err(e) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-            deltas.extend(out.take_events());
-        }
-        deltas.extend(out.take_events());
-        if result.is_ok() {
-            result = dec.end(&mut out);
-        }
-        let outcome = result.as_ref().err().map(|_| StopReason::Error);
-        Run {
-            msg: out.finish(outcome),
-            deltas,
-            result,
-            stopped,
-        }
+        testing::run_cut(&Gemini, body, cut)
     }
 
     fn run(body: &str) -> Run {
-        run_cut(body, usize::MAX)
+        testing::run(&Gemini, body)
     }
 
     /// One chunk, framed as Gemini frames it (CRLF, blank line).

@@ -8,6 +8,8 @@ pub mod gemini;
 pub mod ollama;
 pub mod openai_chat;
 pub mod openai_responses;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod thinking;
 
 use crate::assemble::Assembler;

@@ -258,38 +258,14 @@ impl Decoder for OllamaDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framing::NdjsonParser;
+    use crate::providers::testing::run;
     use zerostack::config::Config;
     use zerostack::lines::Writer;
     use zerostack::protocol::{Delta, Event, Reasoning, ToolCall, Usage};
 
-    /// Feeds a body through the NDJSON parser and the decoder as zs-chat
-    /// does: stop at the last line or the first error, else call `end`.
     fn decode(body: &str) -> (Result<(), StreamError>, Vec<Event>, Assistant) {
-        let mut p = NdjsonParser::default();
-        let mut evs = p.feed(body.as_bytes()).unwrap();
-        evs.extend(p.finish());
-        let mut d = Ollama.decoder();
-        let mut a = Assembler::new();
-        let mut deltas = Vec::new();
-        let mut res = None;
-        for ev in &evs {
-            let r = d.event(ev, &mut a);
-            deltas.extend(a.take_events());
-            match r {
-                Ok(Flow::More) => {}
-                Ok(Flow::Done) => {
-                    res = Some(Ok(()));
-                    break;
-                }
-                Err(e) => {
-                    res = Some(Err(e));
-                    break;
-                }
-            }
-        }
-        let res = res.unwrap_or_else(|| d.end(&mut a));
-        (res, deltas, a.finish(None))
+        let r = run(&Ollama, body);
+        (r.result, r.deltas, r.msg)
     }
 
     fn lines(vs: &[Value]) -> String {

@@ -433,7 +433,7 @@ impl Decoder for ChatDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framing::SseParser;
+    use crate::providers::testing::{Run, run};
     use zerostack::config::Config;
     use zerostack::protocol::{Event, Reasoning};
 
@@ -451,20 +451,8 @@ mod tests {
         }
     }
 
-    fn decode(body: &str) -> (Assembler, Result<(), StreamError>) {
-        let mut a = Assembler::new();
-        let mut d = OpenaiChat.decoder();
-        let mut p = SseParser::new();
-        let evs = p.feed(body.as_bytes()).unwrap();
-        for ev in evs.iter().chain(p.finish().iter()) {
-            match d.event(ev, &mut a) {
-                Ok(Flow::Done) => return (a, Ok(())),
-                Ok(Flow::More) => {}
-                Err(e) => return (a, Err(e)),
-            }
-        }
-        let r = d.end(&mut a);
-        (a, r)
+    fn decode(body: &str) -> Run {
+        run(&OpenaiChat, body)
     }
 
     const FIXTURE_3_1: &str = r#"data: {"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}],"usage":null}
@@ -489,9 +477,9 @@ data: [DONE]
 
     #[test]
     fn the_openai_fixture_decodes_to_text_two_calls_and_usage() {
-        let (a, r) = decode(FIXTURE_3_1);
-        r.unwrap();
-        let m = a.finish(None);
+        let r = decode(FIXTURE_3_1);
+        r.result.unwrap();
+        let m = r.msg;
         assert_eq!(m.text(), "Let me look.");
         let calls: Vec<_> = m.tool_calls().collect();
         assert_eq!(calls.len(), 2);
@@ -528,9 +516,9 @@ data: [DONE]
 
     #[test]
     fn the_openrouter_fixture_keeps_reasoning_details_merged_by_index() {
-        let (mut a, r) = decode(FIXTURE_3_6);
-        r.unwrap();
-        let deltas = a.take_events();
+        let d = decode(FIXTURE_3_6);
+        d.result.unwrap();
+        let deltas = d.deltas;
         assert_eq!(
             deltas,
             vec![Event::ReasoningDelta(zerostack::protocol::Delta {
@@ -538,7 +526,7 @@ data: [DONE]
             })],
             "details text is not counted twice"
         );
-        let m = a.finish(None);
+        let m = d.msg;
         let Block::Reasoning(r) = &m.content[0] else {
             panic!("{:?}", m.content)
         };
@@ -556,13 +544,13 @@ data: [DONE]
 
     #[test]
     fn reasoning_content_and_details_only_reasoning_are_read() {
-        let (a, r) = decode(
+        let d = decode(
             "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"hm\"}}]}\n\n\
              data: {\"choices\":[{\"delta\":{\"reasoning_details\":[{\"type\":\"reasoning.summary\",\"summary\":\"S\",\"index\":0},{\"type\":\"reasoning.encrypted\",\"data\":\"xyz\",\"index\":1}]}}]}\n\n\
              data: {\"choices\":[{\"delta\":{\"content\":\"ok\"},\"finish_reason\":\"stop\"}]}\n\n",
         );
-        r.unwrap();
-        let m = a.finish(None);
+        d.result.unwrap();
+        let m = d.msg;
         let Block::Reasoning(r) = &m.content[0] else {
             panic!()
         };
@@ -574,26 +562,27 @@ data: [DONE]
 
     #[test]
     fn truncation_errors_and_finish_reasons() {
-        let (_, r) = decode("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n");
+        let r = decode("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n").result;
         assert_eq!(r.unwrap_err().0, "the stream ended before [DONE]");
-        let (a, r) = decode(
+        let r = decode(
             "data: {\"choices\":[{\"delta\":{\"content\":\"a\"},\"finish_reason\":\"length\"}]}\n\n",
         );
-        r.unwrap();
-        assert_eq!(a.finish(None).stop, StopReason::Length);
-        let (a, r) =
+        r.result.unwrap();
+        assert_eq!(r.msg.stop, StopReason::Length);
+        let r =
             decode("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"content_filter\"}]}\n\n");
-        r.unwrap();
-        let m = a.finish(None);
+        r.result.unwrap();
+        let m = r.msg;
         assert_eq!(
             (m.stop, m.provider_stop.as_deref()),
             (StopReason::Error, Some("content_filter"))
         );
-        let (_, r) = decode("data: {\"choices\": [\n\n");
+        let r = decode("data: {\"choices\": [\n\n").result;
         assert!(r.unwrap_err().0.starts_with("malformed event"));
-        let (_, r) = decode(
+        let r = decode(
             "data: {\"error\":{\"message\":\"upstream\\nfailed\",\"code\":502},\"choices\":[{\"delta\":{},\"finish_reason\":\"error\"}]}\n\n",
-        );
+        )
+        .result;
         assert_eq!(
             r.unwrap_err().0,
             "the provider reported an error in the stream: upstream failed (502)"

@@ -489,7 +489,7 @@ fn error_message(err: &Value, fallback: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::framing::SseParser;
+    use crate::providers::testing::run;
     use zerostack::config::Config;
     use zerostack::lines::Writer;
     use zerostack::protocol::{Delta, Event, Reasoning, ToolCall};
@@ -502,33 +502,9 @@ mod tests {
             .collect()
     }
 
-    /// Feeds a body through the SSE parser and the decoder as zs-chat does:
-    /// stop at the terminal event or the first error, else call `end`.
     fn decode(body: &str) -> (Result<(), StreamError>, Vec<Event>, Assistant) {
-        let mut p = SseParser::new();
-        let mut evs = p.feed(body.as_bytes()).unwrap();
-        evs.extend(p.finish());
-        let mut d = OpenaiResponses.decoder();
-        let mut a = Assembler::new();
-        let mut deltas = Vec::new();
-        let mut res = None;
-        for ev in &evs {
-            let r = d.event(ev, &mut a);
-            deltas.extend(a.take_events());
-            match r {
-                Ok(Flow::More) => {}
-                Ok(Flow::Done) => {
-                    res = Some(Ok(()));
-                    break;
-                }
-                Err(e) => {
-                    res = Some(Err(e));
-                    break;
-                }
-            }
-        }
-        let res = res.unwrap_or_else(|| d.end(&mut a));
-        (res, deltas, a.finish(None))
+        let r = run(&OpenaiResponses, body);
+        (r.result, r.deltas, r.msg)
     }
 
     fn completed(usage: Value) -> Value {
