@@ -37,13 +37,7 @@ const API: &str = "anthropic";
 
 impl Wire for Anthropic {
     fn build(&self, conv: &Conversation, opts: &CallOptions) -> Result<Request, Error> {
-        let base = &opts.provider.base_url;
-        if base.trim().is_empty() {
-            return Err(Error::usage(format!(
-                "provider '{}' has no base_url",
-                opts.provider.name
-            )));
-        }
+        super::require_base_url(opts)?;
         let mut body = Map::new();
         body.insert("model".into(), json!(opts.model));
         let (max_tokens, thinking) = limits(opts);
@@ -76,10 +70,6 @@ impl Wire for Anthropic {
         if let Some(t) = thinking {
             body.insert("thinking".into(), t);
         }
-        let mut body = Value::Object(body);
-        super::merge_extra_body(&mut body, opts);
-
-        // Content-Type and Accept are set by the HTTP layer for every format.
         let mut headers = vec![(
             "anthropic-version".to_string(),
             opts.provider.anthropic_version.clone(),
@@ -87,12 +77,12 @@ impl Wire for Anthropic {
         if let Some(key) = &opts.api_key {
             headers.push(("x-api-key".to_string(), key.clone()));
         }
-        super::add_configured_headers(&mut headers, opts);
-        Ok(Request {
-            url: super::join_url(base, "v1/messages"),
+        Ok(super::request(
+            opts,
+            "v1/messages",
             headers,
-            body,
-        })
+            Value::Object(body),
+        ))
     }
 
     fn framing(&self) -> Framing {

@@ -32,13 +32,7 @@ const SKIP_SIGNATURE: &str = "skip_thought_signature_validator";
 
 impl Wire for Gemini {
     fn build(&self, conv: &Conversation, opts: &CallOptions) -> Result<Request, Error> {
-        let base = &opts.provider.base_url;
-        if base.trim().is_empty() {
-            return Err(Error::usage(format!(
-                "provider '{}' has no base_url",
-                opts.provider.name
-            )));
-        }
+        super::require_base_url(opts)?;
         // The model may be given as the API names it (`models/gemini-...`).
         let model = opts.model.trim_start_matches("models/");
         let mut body = Map::new();
@@ -73,23 +67,16 @@ impl Wire for Gemini {
         if !gen_config.is_empty() {
             body.insert("generationConfig".into(), Value::Object(gen_config));
         }
-        let mut body = Value::Object(body);
-        super::merge_extra_body(&mut body, opts);
-
-        // Content-Type and Accept are set by the HTTP layer for every format.
         let mut headers = Vec::new();
         if let Some(key) = &opts.api_key {
             headers.push(("x-goog-api-key".to_string(), key.clone()));
         }
-        super::add_configured_headers(&mut headers, opts);
-        Ok(Request {
-            url: super::join_url(
-                base,
-                &format!("models/{model}:streamGenerateContent?alt=sse"),
-            ),
+        Ok(super::request(
+            opts,
+            &format!("models/{model}:streamGenerateContent?alt=sse"),
             headers,
-            body,
-        })
+            Value::Object(body),
+        ))
     }
 
     fn framing(&self) -> Framing {

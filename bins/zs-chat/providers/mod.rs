@@ -15,8 +15,10 @@ pub mod thinking;
 use crate::assemble::Assembler;
 use crate::conversation::Conversation;
 use crate::framing::SseEvent;
+use serde_json::{Value, json};
 use zerostack::config::{Provider, ProviderKind};
 use zerostack::error::Error;
+use zerostack::protocol::ToolSpec;
 
 /// A request ready to send: POST `url` with `headers` and a JSON `body`.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,10 +119,67 @@ pub fn join_url(base: &str, path: &str) -> String {
     )
 }
 
+/// The usage error of a provider without a base URL, before anything is
+/// built.
+pub fn require_base_url(opts: &CallOptions) -> Result<(), Error> {
+    if opts.provider.base_url.trim().is_empty() {
+        return Err(Error::usage(format!(
+            "provider '{}' has no base_url",
+            opts.provider.name
+        )));
+    }
+    Ok(())
+}
+
+/// `Authorization: Bearer {key}` when there is a key (the OpenAI-style
+/// formats); no header without one.
+pub fn bearer_auth(opts: &CallOptions) -> Vec<(String, String)> {
+    opts.api_key
+        .iter()
+        .map(|key| ("Authorization".to_string(), format!("Bearer {key}")))
+        .collect()
+}
+
+/// Tools as OpenAI-style function tools (Chat Completions, Ollama):
+/// `{"type":"function","function":{name, description, parameters}}`.
+pub fn function_tools(tools: &[ToolSpec]) -> Value {
+    tools
+        .iter()
+        .map(|t| {
+            json!({
+                "type": "function",
+                "function": {
+                    "name": t.name,
+                    "description": t.description,
+                    "parameters": t.parameters,
+                },
+            })
+        })
+        .collect()
+}
+
+/// The request to `path` under the provider's base URL, with the provider's
+/// `extra_body` merged into `body` and its configured headers added to
+/// `headers`. Content-Type and Accept are set by the HTTP layer.
+pub fn request(
+    opts: &CallOptions,
+    path: &str,
+    mut headers: Vec<(String, String)>,
+    mut body: Value,
+) -> Request {
+    merge_extra_body(&mut body, opts);
+    add_configured_headers(&mut headers, opts);
+    Request {
+        url: join_url(&opts.provider.base_url, path),
+        headers,
+        body,
+    }
+}
+
 /// Merges the provider's `extra_body` into a request body (top level,
 /// config wins).
-pub fn merge_extra_body(body: &mut serde_json::Value, opts: &CallOptions) {
-    if let serde_json::Value::Object(map) = body {
+fn merge_extra_body(body: &mut Value, opts: &CallOptions) {
+    if let Value::Object(map) = body {
         for (k, v) in &opts.provider.extra_body {
             map.insert(k.clone(), v.clone());
         }
@@ -130,7 +189,7 @@ pub fn merge_extra_body(body: &mut serde_json::Value, opts: &CallOptions) {
 /// Adds the provider's configured headers (`Provider::expanded_headers`);
 /// one with the name of a header already there replaces it (names compare
 /// without case), so a config can change any header zerostack sets.
-pub fn add_configured_headers(headers: &mut Vec<(String, String)>, opts: &CallOptions) {
+fn add_configured_headers(headers: &mut Vec<(String, String)>, opts: &CallOptions) {
     for (k, v) in opts.provider.expanded_headers() {
         headers.retain(|(h, _)| !h.eq_ignore_ascii_case(&k));
         headers.push((k, v));

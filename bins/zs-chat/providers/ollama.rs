@@ -20,36 +20,22 @@ pub struct Ollama;
 
 impl Wire for Ollama {
     fn build(&self, conv: &Conversation, opts: &CallOptions) -> Result<Request, Error> {
-        if opts.provider.base_url.trim().is_empty() {
-            return Err(Error::usage(format!(
-                "provider '{}' has no base_url",
-                opts.provider.name
-            )));
-        }
-        // Content-Type and Accept are set by the HTTP layer.
-        let mut headers = Vec::new();
+        super::require_base_url(opts)?;
         // Ollama itself takes no key; a proxy in front of it may.
-        if let Some(key) = &opts.api_key {
-            headers.push(("Authorization".into(), format!("Bearer {key}")));
-        }
-        super::add_configured_headers(&mut headers, opts);
-        let mut body = body(conv, opts);
+        let headers = super::bearer_auth(opts);
+        let body = body(conv, opts);
         let options = body.get("options").cloned();
-        super::merge_extra_body(&mut body, opts);
+        let mut req = super::request(opts, "api/chat", headers, body);
         // An `options` object in extra_body (num_ctx, temperature...) would
         // replace ours whole; keep our keys it does not set.
         if let (Some(Value::Object(ours)), Some(Value::Object(merged))) =
-            (options, body.get_mut("options"))
+            (options, req.body.get_mut("options"))
         {
             for (k, v) in ours {
                 merged.entry(k).or_insert(v);
             }
         }
-        Ok(Request {
-            url: super::join_url(&opts.provider.base_url, "api/chat"),
-            headers,
-            body,
-        })
+        Ok(req)
     }
 
     fn framing(&self) -> Framing {
@@ -82,21 +68,7 @@ fn body(conv: &Conversation, opts: &CallOptions) -> Value {
     body.insert("model".into(), json!(opts.model));
     body.insert("messages".into(), Value::Array(messages));
     if !conv.tools.is_empty() {
-        let tools: Vec<Value> = conv
-            .tools
-            .iter()
-            .map(|t| {
-                json!({
-                    "type": "function",
-                    "function": {
-                        "name": t.name,
-                        "description": t.description,
-                        "parameters": t.parameters,
-                    },
-                })
-            })
-            .collect();
-        body.insert("tools".into(), Value::Array(tools));
+        body.insert("tools".into(), super::function_tools(&conv.tools));
     }
     body.insert("stream".into(), json!(true));
     if let Some(t) = opts.thinking {

@@ -39,35 +39,17 @@ impl Wire for OpenaiChat {
                 p.name, p.name
             )));
         }
-        let mut headers = Vec::new();
-        if let Some(key) = &opts.api_key {
-            headers.push(("Authorization".to_string(), format!("Bearer {key}")));
-        }
+        let mut headers = super::bearer_auth(opts);
         if p.openrouter {
             headers.push(("HTTP-Referer".into(), REFERER.into()));
             headers.push(("X-Title".into(), TITLE.into()));
         }
-        super::add_configured_headers(&mut headers, opts);
 
         let mut body = Map::new();
         body.insert("model".into(), json!(opts.model));
         body.insert("messages".into(), Value::Array(messages(conv, opts)));
         if !conv.tools.is_empty() {
-            let tools: Vec<Value> = conv
-                .tools
-                .iter()
-                .map(|t| {
-                    json!({
-                        "type": "function",
-                        "function": {
-                            "name": t.name,
-                            "description": t.description,
-                            "parameters": t.parameters,
-                        },
-                    })
-                })
-                .collect();
-            body.insert("tools".into(), Value::Array(tools));
+            body.insert("tools".into(), super::function_tools(&conv.tools));
         }
         body.insert("stream".into(), json!(true));
         body.insert("stream_options".into(), json!({"include_usage": true}));
@@ -88,13 +70,12 @@ impl Wire for OpenaiChat {
                 body.insert("reasoning_effort".into(), json!(t.as_str()));
             }
         }
-        let mut body = Value::Object(body);
-        super::merge_extra_body(&mut body, opts);
-        Ok(Request {
-            url: super::join_url(&p.base_url, "chat/completions"),
+        Ok(super::request(
+            opts,
+            "chat/completions",
             headers,
-            body,
-        })
+            Value::Object(body),
+        ))
     }
 
     fn framing(&self) -> Framing {

@@ -24,25 +24,13 @@ pub struct OpenaiResponses;
 
 impl Wire for OpenaiResponses {
     fn build(&self, conv: &Conversation, opts: &CallOptions) -> Result<Request, Error> {
-        if opts.provider.base_url.trim().is_empty() {
-            return Err(Error::usage(format!(
-                "provider '{}' has no base_url",
-                opts.provider.name
-            )));
-        }
-        // Content-Type and Accept are set by the HTTP layer.
-        let mut headers = Vec::new();
-        if let Some(key) = &opts.api_key {
-            headers.push(("Authorization".into(), format!("Bearer {key}")));
-        }
-        super::add_configured_headers(&mut headers, opts);
-        let mut body = body(conv, opts);
-        super::merge_extra_body(&mut body, opts);
-        Ok(Request {
-            url: super::join_url(&opts.provider.base_url, "responses"),
-            headers,
-            body,
-        })
+        super::require_base_url(opts)?;
+        Ok(super::request(
+            opts,
+            "responses",
+            super::bearer_auth(opts),
+            body(conv, opts),
+        ))
     }
 
     fn framing(&self) -> Framing {
