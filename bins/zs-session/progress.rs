@@ -1,7 +1,7 @@
 //! Progress lines for people, written on stderr by `zs-session record
 //! --progress` as a turn's stream passes through it: `record` is the one
 //! stage that sees every event, so the wrapper needs no JSON parsing of its
-//! own. One line when a tool call appears (its name and key argument), one
+//! own. One line when a tool call starts (its name and key argument), one
 //! when its result comes (ok, error, denied or interrupted, with the first
 //! line of the output), and one per model retry:
 //!
@@ -12,10 +12,13 @@
 //!   denied: readonly mode denies bash
 //! ```
 //!
-//! When other lines came between a call and its outcome (parallel reads),
-//! the outcome repeats the call's label so it cannot be taken for another's.
-//! Progress is best effort: a line that does not parse is skipped here (the
-//! recording side reports it), and a failed write to stderr is ignored.
+//! zs-tool runs the calls of a message in order and writes their results
+//! in that order, so a call is shown as started when its message arrives
+//! (the first call) or when the result before it came (the others): a long
+//! command is named while it runs. An outcome that does not follow its own
+//! call's line repeats the call's label. Progress is best effort: a line
+//! that does not parse is skipped here (the recording side reports it),
+//! and a failed write to stderr is ignored.
 
 use std::io::Write;
 use zerostack::protocol::{Block, Decision, Event};
@@ -36,8 +39,9 @@ const KEY_ARGS: &[&str] = &[
 
 pub struct Progress<W: Write> {
     out: W,
-    /// Calls seen and not yet answered: id and label.
-    pending: Vec<(String, String)>,
+    /// Calls seen and not yet answered, in order: id, label, and whether
+    /// its start line was written.
+    pending: Vec<(String, String, bool)>,
     /// Denied calls: id and the reason given.
     denied: Vec<(String, String)>,
     /// The call whose start line was the last line written.
@@ -64,19 +68,24 @@ impl<W: Write> Progress<W> {
                 for b in &a.content {
                     if let Block::ToolCall(c) = b {
                         let label = label(&c.name, &c.arguments);
-                        self.write(&format!("- {label}"));
-                        self.last_started = Some(c.id.clone());
-                        self.pending.push((c.id.clone(), label));
+                        self.pending.push((c.id.clone(), label, false));
                     }
                 }
+                self.start_next();
             }
             Ok(Event::Permission(p)) if p.decision == Decision::Deny => {
                 let reason = p.reason.or(p.rule).unwrap_or_default();
                 self.denied.push((p.call_id, reason));
             }
             Ok(Event::ToolResult(r)) => {
-                let label = match self.pending.iter().position(|(id, _)| *id == r.call_id) {
-                    Some(i) => self.pending.remove(i).1,
+                let label = match self.pending.iter().position(|(id, ..)| *id == r.call_id) {
+                    Some(i) => {
+                        let (id, label, started) = self.pending.remove(i);
+                        if !started {
+                            self.start(&id, &label);
+                        }
+                        label
+                    }
                     None => r.name.clone(),
                 };
                 let denied = self
@@ -100,6 +109,7 @@ impl<W: Write> Progress<W> {
                     format!("  {outcome} ({label})")
                 };
                 self.write(&line);
+                self.start_next();
             }
             Ok(Event::Retry(r)) => {
                 self.write(&format!(
@@ -112,6 +122,24 @@ impl<W: Write> Progress<W> {
             }
             _ => {}
         }
+    }
+
+    /// Writes the start line of the first call not yet started, unless a
+    /// started call still waits for its result.
+    fn start_next(&mut self) {
+        if self.pending.iter().any(|(.., started)| *started) {
+            return;
+        }
+        if let Some((id, label, started)) = self.pending.first_mut() {
+            *started = true;
+            let (id, label) = (id.clone(), label.clone());
+            self.start(&id, &label);
+        }
+    }
+
+    fn start(&mut self, id: &str, label: &str) {
+        self.write(&format!("- {label}"));
+        self.last_started = Some(id.to_string());
     }
 
     fn write(&mut self, line: &str) {
@@ -255,9 +283,23 @@ mod tests {
         assert_eq!(
             out,
             "- write a\n  ok: Created 'a'\n\
-             - bash rm -rf /\n- read b\n  denied: readonly mode denies bash (bash rm -rf /)\n  ok: File: b (2 lines) (+2 lines) (read b)\n\
+             - bash rm -rf /\n  denied: readonly mode denies bash\n- read b\n  ok: File: b (2 lines) (+2 lines)\n\
              - bash sleep 30\n  interrupted\n\
              \x20 retrying the model call in 500 ms (attempt 2 of 4): HTTP 429\n"
+        );
+    }
+
+    #[test]
+    fn results_out_of_order_repeat_their_label() {
+        let out = run(&[
+            r#"{"type":"assistant","content":[{"type":"tool_call","id":"c1","name":"read","arguments":{"path":"a"}},{"type":"tool_call","id":"c2","name":"read","arguments":{"path":"b"}}],"stop":"tool_calls"}"#,
+            r#"{"type":"tool_result","call_id":"c2","name":"read","content":"B","is_error":false}"#,
+            r#"{"type":"tool_result","call_id":"c1","name":"read","content":"A","is_error":false}"#,
+            r#"{"type":"tool_result","call_id":"c9","name":"grep","content":"","is_error":true}"#,
+        ]);
+        assert_eq!(
+            out,
+            "- read a\n- read b\n  ok: B\n  ok: A (read a)\n  error: (no output) (grep)\n"
         );
     }
 

@@ -67,7 +67,7 @@ fn record_progress_names_each_call_and_its_outcome_on_stderr() {
     assert_eq!(entries(&h, &id), [USER, CALLS, RES1, res2, ANSWER]);
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
-        "- read a.txt\n- bash ls\n  ok: hello (read a.txt)\n  denied: readonly mode denies bash (bash ls)\n"
+        "- read a.txt\n  ok: hello\n- bash ls\n  denied: readonly mode denies bash\n"
     );
     // Without the flag, stderr stays quiet.
     let id2 = new_session(&h, &[]);
