@@ -447,7 +447,7 @@ fn error_message(e: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::testing::{self, Run};
+    use crate::providers::testing::{self, Run, valid_conv as conv};
     use zerostack::config::Config;
     use zerostack::protocol::{Delta, Event, Reasoning, Text, ToolCall, Usage};
 
@@ -718,15 +718,6 @@ data: {\"candidates\":[{\"content\":{\"role\":\"model\",\"parts\":[{\"text\":\"\
             max_tokens: None,
             thinking: None,
         }
-    }
-
-    fn conv(lines: &[Value]) -> Conversation {
-        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        let mut w = zerostack::lines::Writer::new(Vec::new());
-        let (c, report) = crate::conversation::read(text.as_bytes(), &mut w).unwrap();
-        assert_eq!(report.bad_lines, 0);
-        c.validate().unwrap();
-        c
     }
 
     #[test]

@@ -230,9 +230,7 @@ impl Decoder for OllamaDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::testing::run;
-    use zerostack::config::Config;
-    use zerostack::lines::Writer;
+    use crate::providers::testing::{conv, opts, run};
     use zerostack::protocol::{Delta, Event, Reasoning, ToolCall, Usage};
 
     fn decode(body: &str) -> (Result<(), StreamError>, Vec<Event>, Assistant) {
@@ -386,27 +384,6 @@ mod tests {
     }
 
     // Request building.
-
-    fn conv(lines: &[&str]) -> Conversation {
-        let mut w = Writer::new(Vec::new());
-        let (c, report) = crate::conversation::read(lines.join("\n").as_bytes(), &mut w).unwrap();
-        assert_eq!(report.bad_lines, 0);
-        c
-    }
-
-    fn opts(config: &str, provider: &str, model: &str) -> CallOptions {
-        let provider = Config::parse(config)
-            .unwrap()
-            .resolve_provider(provider)
-            .unwrap();
-        CallOptions {
-            provider,
-            model: model.into(),
-            api_key: None,
-            max_tokens: None,
-            thinking: None,
-        }
-    }
 
     #[test]
     fn the_request_carries_messages_tools_think_and_options() {

@@ -414,21 +414,14 @@ impl Decoder for ChatDecoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::testing::{Run, run};
-    use zerostack::config::Config;
+    use crate::providers::testing::{self, Run, run};
     use zerostack::protocol::{Event, Reasoning};
 
     fn opts(provider: &str, model: &str) -> CallOptions {
-        let c = Config::parse(&format!(
-            r#"{{"providers":{{"{provider}":{{"base_url":"http://h/v1"}}}}}}"#
-        ))
-        .unwrap();
+        let config = format!(r#"{{"providers":{{"{provider}":{{"base_url":"http://h/v1"}}}}}}"#);
         CallOptions {
-            provider: c.resolve_provider(provider).unwrap(),
-            model: model.into(),
             api_key: Some("k".into()),
-            max_tokens: None,
-            thinking: None,
+            ..testing::opts(&config, provider, model)
         }
     }
 

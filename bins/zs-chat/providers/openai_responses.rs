@@ -477,9 +477,7 @@ fn error_message(err: &Value, fallback: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::testing::run;
-    use zerostack::config::Config;
-    use zerostack::lines::Writer;
+    use crate::providers::testing::{self, conv, run};
     use zerostack::protocol::{Delta, Event, Reasoning, ToolCall};
 
     /// SSE events named after their `type`, as OpenAI sends them.
@@ -767,24 +765,10 @@ mod tests {
 
     // Request building.
 
-    fn conv(lines: &[&str]) -> Conversation {
-        let mut w = Writer::new(Vec::new());
-        let (c, report) = crate::conversation::read(lines.join("\n").as_bytes(), &mut w).unwrap();
-        assert_eq!(report.bad_lines, 0);
-        c
-    }
-
     fn opts(config: &str, provider: &str, model: &str) -> CallOptions {
-        let provider = Config::parse(config)
-            .unwrap()
-            .resolve_provider(provider)
-            .unwrap();
         CallOptions {
-            provider,
-            model: model.into(),
             api_key: Some("sk-test".into()),
-            max_tokens: None,
-            thinking: None,
+            ..testing::opts(config, provider, model)
         }
     }
 

@@ -1,9 +1,46 @@
 //! Helpers shared by the providers' unit tests.
 
-use super::{Flow, StreamError, Wire};
+use super::{CallOptions, Flow, StreamError, Wire};
 use crate::assemble::Assembler;
+use crate::conversation::Conversation;
 use crate::framing::Framer;
+use std::fmt::Display;
+use zerostack::config::Config;
+use zerostack::lines::Writer;
 use zerostack::protocol::{Assistant, Event, StopReason};
+
+/// The conversation zs-chat reads from `lines`, each of which must be
+/// usable.
+pub(crate) fn conv(lines: &[impl Display]) -> Conversation {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let mut w = Writer::new(Vec::new());
+    let (c, report) = crate::conversation::read(text.as_bytes(), &mut w).unwrap();
+    assert_eq!(report.bad_lines, 0);
+    c
+}
+
+/// [`conv`], which must also pass the checks made before any request.
+pub(crate) fn valid_conv(lines: &[impl Display]) -> Conversation {
+    let c = conv(lines);
+    c.validate().unwrap();
+    c
+}
+
+/// The options for a call to `provider` of the config given as JSON, with
+/// no key, token limit or thinking level.
+pub(crate) fn opts(config: &str, provider: &str, model: &str) -> CallOptions {
+    let provider = Config::parse(config)
+        .unwrap()
+        .resolve_provider(provider)
+        .unwrap();
+    CallOptions {
+        provider,
+        model: model.into(),
+        api_key: None,
+        max_tokens: None,
+        thinking: None,
+    }
+}
 
 /// What feeding a body through a wire format's decoder gave.
 pub(crate) struct Run {
