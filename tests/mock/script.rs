@@ -82,6 +82,15 @@ impl Reply {
         }
     }
 
+    /// The model id the reply claims: its own `model`, else the one
+    /// `request` (the request's JSON body) asked for, else `mock`.
+    pub fn model_for(&self, request: &Value) -> String {
+        self.model
+            .clone()
+            .or_else(|| request["model"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "mock".into())
+    }
+
     /// The normalized stop reason this reply ends with.
     pub fn stop_reason(&self) -> &str {
         match &self.stop {

@@ -10,11 +10,7 @@ use crate::mock::script::Reply;
 use serde_json::{Value, json};
 
 pub fn render(reply: &Reply, request: &Value) -> Vec<String> {
-    let model = reply
-        .model
-        .clone()
-        .or_else(|| request["model"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "mock".into());
+    let model = reply.model_for(request);
     let u = &reply.usage;
     // The script's input counts every input token; Anthropic reports the
     // uncached part alone, beside the cache reads and writes.

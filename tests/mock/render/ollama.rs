@@ -10,11 +10,7 @@ use serde_json::{Value, json};
 const CREATED_AT: &str = "2026-11-20T10:00:00.000000Z";
 
 pub fn render(reply: &Reply, request: &Value) -> Vec<String> {
-    let model = reply
-        .model
-        .clone()
-        .or_else(|| request["model"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "mock".into());
+    let model = reply.model_for(request);
     let line = |message: Value, done: bool| json!({"model": model, "created_at": CREATED_AT, "message": message, "done": done});
     let mut out = Vec::new();
     for piece in reply.pieces(&reply.reasoning) {

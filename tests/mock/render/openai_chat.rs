@@ -13,11 +13,7 @@ use serde_json::{Value, json};
 const DETAILS_FORMAT: &str = "mock-v1";
 
 pub fn render(reply: &Reply, request: &Value) -> Vec<String> {
-    let model = reply
-        .model
-        .clone()
-        .or_else(|| request["model"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "mock".into());
+    let model = reply.model_for(request);
     let chunk = |delta: Value, finish: Value| {
         super::sse_data(&json!({
             "id": "chatcmpl-mock",

@@ -29,11 +29,7 @@ impl Stream {
 }
 
 pub fn render(reply: &Reply, request: &Value) -> Vec<String> {
-    let model = reply
-        .model
-        .clone()
-        .or_else(|| request["model"].as_str().map(str::to_string))
-        .unwrap_or_else(|| "mock".into());
+    let model = reply.model_for(request);
     let response = |status: &str, output: &[Value]| {
         json!({
             "id": "resp_mock",
