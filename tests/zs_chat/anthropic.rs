@@ -3,44 +3,18 @@
 //! that went in. The first tests check the mock's rendering of the format.
 
 use crate::harness::{
-    Chat, KEY, lines, raw_post, reply_with_calls, system, tool_result, tools, user,
+    Chat, KEY, lines, mock_answer, mock_stream, reply_with_calls, sse_events as sse, system,
+    tool_result, tools, user,
 };
-use crate::mock::script::{Call, Fault, Reply, Script, Usage};
-use crate::mock::server::MockServer;
+use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
 
 fn mock_post(reply: Reply) -> (Vec<(String, String)>, String) {
-    let m = MockServer::start(Script {
-        replies: vec![reply],
-        repeat_last: false,
-    });
-    let (status, headers, body) = raw_post(
-        &m.url(),
+    mock_stream(
         "/v1/messages",
         r#"{"model":"claude-test","stream":true}"#,
-        &[],
-    );
-    assert_eq!(status, 200, "{body}");
-    (headers, body)
-}
-
-/// The SSE body as (event name, data) pairs.
-fn sse(body: &str) -> Vec<(String, Value)> {
-    body.split("\n\n")
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| {
-            let mut name = String::new();
-            let mut data = Value::Null;
-            for l in e.lines() {
-                if let Some(n) = l.strip_prefix("event: ") {
-                    name = n.to_string();
-                } else if let Some(d) = l.strip_prefix("data: ") {
-                    data = serde_json::from_str(d).unwrap_or_else(|err| panic!("{d}: {err}"));
-                }
-            }
-            (name, data)
-        })
-        .collect()
+        reply,
+    )
 }
 
 #[test]
@@ -165,18 +139,18 @@ fn mock_renders_stop_reasons_errors_and_error_bodies() {
             json!({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})
         )
     );
-    let m = MockServer::start(Script {
-        replies: vec![Reply {
+    let (status, _, body) = mock_answer(
+        "/v1/messages",
+        "{}",
+        Reply {
             fault: Some(Fault::Status {
                 status: 529,
                 retry_after: None,
                 body: None,
             }),
             ..Reply::default()
-        }],
-        repeat_last: false,
-    });
-    let (status, _, body) = raw_post(&m.url(), "/v1/messages", "{}", &[]);
+        },
+    );
     assert_eq!(status, 529);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["type"], "error");

@@ -3,22 +3,15 @@
 //! first tests check the mock's rendering of the format.
 
 use crate::harness::{
-    Chat, KEY, lines, raw_post, reply_with_calls, system, tool_result, tools, user,
+    Chat, KEY, lines, mock_answer, mock_stream, reply_with_calls, system, tool_result, tools, user,
 };
-use crate::mock::script::{Call, Fault, Reply, Script, Usage};
-use crate::mock::server::MockServer;
+use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
 
 const PATH: &str = "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse";
 
 fn mock_post(reply: Reply) -> (Vec<(String, String)>, String) {
-    let m = MockServer::start(Script {
-        replies: vec![reply],
-        repeat_last: false,
-    });
-    let (status, headers, body) = raw_post(&m.url(), PATH, r#"{"contents":[]}"#, &[]);
-    assert_eq!(status, 200, "{body}");
-    (headers, body)
+    mock_stream(PATH, r#"{"contents":[]}"#, reply)
 }
 
 /// The data of each event; every event must be framed with CRLFs.
@@ -126,18 +119,18 @@ fn mock_renders_a_signature_on_a_last_empty_part_errors_and_error_bodies() {
         json!({"error":{"code":500,"message":"boom","status":"INTERNAL"}})
     );
 
-    let m = MockServer::start(Script {
-        replies: vec![Reply {
+    let (status, _, body) = mock_answer(
+        PATH,
+        "{}",
+        Reply {
             fault: Some(Fault::Status {
                 status: 429,
                 retry_after: None,
                 body: None,
             }),
             ..Reply::default()
-        }],
-        repeat_last: false,
-    });
-    let (status, _, body) = raw_post(&m.url(), PATH, "{}", &[]);
+        },
+    );
     assert_eq!(status, 429);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["error"]["code"], 429);

@@ -424,6 +424,49 @@ pub fn reply_with_calls(text: &str, calls: &[(&str, &str, Value)]) -> Reply {
     }
 }
 
+/// One POST of `request` to `path` of a fresh mock holding `reply`, for
+/// tests of the mock's rendering: the status, the lower-cased headers and
+/// the body.
+pub fn mock_answer(
+    path: &str,
+    request: &str,
+    reply: Reply,
+) -> (u16, Vec<(String, String)>, String) {
+    let m = MockServer::start(Script {
+        replies: vec![reply],
+        repeat_last: false,
+    });
+    raw_post(&m.url(), path, request, &[])
+}
+
+/// [`mock_answer`] for a reply that streams: the status must be 200.
+pub fn mock_stream(path: &str, request: &str, reply: Reply) -> (Vec<(String, String)>, String) {
+    let (status, headers, body) = mock_answer(path, request, reply);
+    assert_eq!(status, 200, "{body}");
+    (headers, body)
+}
+
+/// Splits an SSE body into (event name, data) pairs; every event must
+/// carry JSON data.
+pub fn sse_events(body: &str) -> Vec<(String, Value)> {
+    body.split("\n\n")
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| {
+            let mut name = String::new();
+            let mut data = String::new();
+            for l in e.lines() {
+                if let Some(n) = l.strip_prefix("event: ") {
+                    name = n.to_string();
+                } else if let Some(d) = l.strip_prefix("data: ") {
+                    data.push_str(d);
+                }
+            }
+            let v = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{data}: {e}"));
+            (name, v)
+        })
+        .collect()
+}
+
 /// A minimal HTTP/1.1 POST to the mock, for tests of the mock itself:
 /// returns the status, the lower-cased headers and the de-chunked body.
 pub fn raw_post(

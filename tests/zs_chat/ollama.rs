@@ -3,18 +3,11 @@
 //! in. The first tests check the mock's rendering of the format itself.
 
 use crate::harness::*;
-use crate::mock::script::{Call, Fault, Reply, Script, Usage};
-use crate::mock::server::MockServer;
+use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
 
 fn mock_post(reply: Reply) -> (Vec<(String, String)>, String) {
-    let m = MockServer::start(Script {
-        replies: vec![reply],
-        repeat_last: false,
-    });
-    let (status, headers, body) = raw_post(&m.url(), "/api/chat", r#"{"model":"qwen3"}"#, &[]);
-    assert_eq!(status, 200, "{body}");
-    (headers, body)
+    mock_stream("/api/chat", r#"{"model":"qwen3"}"#, reply)
 }
 
 fn ndjson_lines(body: &str) -> Vec<Value> {

@@ -4,37 +4,11 @@
 //! check the mock's rendering of the format itself.
 
 use crate::harness::*;
-use crate::mock::script::{Fault, Reply, Script, Usage};
-use crate::mock::server::MockServer;
+use crate::mock::script::{Fault, Reply, Usage};
 use serde_json::{Value, json};
 
-/// Splits an SSE body into (event name, data) pairs.
-fn sse_events(body: &str) -> Vec<(String, Value)> {
-    body.split("\n\n")
-        .filter(|e| !e.trim().is_empty())
-        .map(|e| {
-            let mut name = String::new();
-            let mut data = String::new();
-            for l in e.lines() {
-                if let Some(n) = l.strip_prefix("event: ") {
-                    name = n.to_string();
-                } else if let Some(d) = l.strip_prefix("data: ") {
-                    data.push_str(d);
-                }
-            }
-            let v = serde_json::from_str(&data).unwrap_or_else(|e| panic!("{data}: {e}"));
-            (name, v)
-        })
-        .collect()
-}
-
 fn mock_post(reply: Reply) -> Vec<(String, Value)> {
-    let m = MockServer::start(Script {
-        replies: vec![reply],
-        repeat_last: false,
-    });
-    let (status, headers, body) = raw_post(&m.url(), "/v1/responses", r#"{"model":"gpt-5"}"#, &[]);
-    assert_eq!(status, 200, "{body}");
+    let (headers, body) = mock_stream("/v1/responses", r#"{"model":"gpt-5"}"#, reply);
     assert!(
         headers
             .iter()
