@@ -4,7 +4,7 @@
 //! failure is an `error` event plus an exit code, a partial reply is kept,
 //! and the API key is never printed.
 
-use crate::harness::{Chat, KEY, wait_bounded};
+use crate::harness::{Chat, KEY, Run, wait_bounded};
 use crate::mock::script::{Fault, Reply};
 use std::time::{Duration, Instant};
 
@@ -24,13 +24,6 @@ fn faulty(text: &str, fault: Fault) -> Reply {
         fault: Some(fault),
         ..Reply::text(text)
     }
-}
-
-fn message(run: &crate::harness::Run) -> String {
-    run.fatal()["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
 }
 
 #[test]
@@ -87,7 +80,7 @@ fn retries_exhausted_is_an_upstream_error() {
     let f = run.fatal();
     assert_eq!(f["code"], "upstream");
     assert_eq!(f["source"], "zs-chat");
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(m.contains("HTTP 529") && m.contains("3 attempts"), "{m}");
     assert!(run.stderr.starts_with("zs-chat: error: "), "{}", run.stderr);
     assert_eq!(t.requests().len(), 3);
@@ -103,7 +96,7 @@ fn a_retry_after_past_the_cap_gives_up_at_once() {
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
     assert!(run.of_type("retry").is_empty());
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(m.contains("3600 s") && m.contains("longer than"), "{m}");
     assert_eq!(t.requests().len(), 1);
 }
@@ -123,7 +116,7 @@ fn a_400_is_not_retried_and_names_status_and_message() {
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(
         m.contains("HTTP 400") && m.contains("model 'x' does not exist"),
         "{m}"
@@ -151,7 +144,7 @@ fn a_refused_key_is_an_auth_error_naming_the_variable_never_the_key() {
     run.assert_code(5);
     let f = run.fatal();
     assert_eq!(f["code"], "auth");
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(m.contains("OPENROUTER_API_KEY"), "{m}");
     assert!(m.contains("HTTP 401") && m.contains("rejected"), "{m}");
     run.assert_no_key();
@@ -163,7 +156,7 @@ fn a_403_is_an_auth_error_too() {
     let t = Chat::new("openai-compatible", vec![status(403, None)]);
     let run = t.run(&[], "hi\n");
     run.assert_code(5);
-    assert!(message(&run).contains("OPENAI_COMPATIBLE_API_KEY"));
+    assert!(run.fatal_message().contains("OPENAI_COMPATIBLE_API_KEY"));
     run.assert_no_key();
 }
 
@@ -179,7 +172,7 @@ fn a_port_with_nothing_listening_is_retried_then_fails() {
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
     assert_eq!(run.of_type("retry").len(), 2, "{}", run.dump());
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(
         m.contains("connection refused") && m.contains(&port.to_string()),
         "{m}"
@@ -188,24 +181,14 @@ fn a_port_with_nothing_listening_is_retried_then_fails() {
     run.assert_no_key();
 }
 
-/// A stream that breaks after some text: the partial reply with stop
-/// `error`, then the fatal error, exit 4.
-fn assert_broken(run: &crate::harness::Run, partial: &str, needle: &str) {
-    run.assert_code(4);
-    let a = run.assistant();
-    assert_eq!(a["stop"], "error", "{}", run.dump());
-    assert_eq!(run.text(), partial);
-    assert_eq!(run.text_deltas(), partial);
-    let m = message(run);
-    assert!(m.contains(needle), "{m:?} should mention {needle:?}");
-    // The assistant comes before the error.
-    let pos = |t: &str| run.events.iter().position(|e| e["type"] == t).unwrap();
-    assert!(pos("assistant") < pos("error"));
+/// A stream that breaks after some text ([`Run::assert_broken`]), and no
+/// retry.
+fn assert_broken(run: &Run, partial: &str, needle: &str) {
+    run.assert_broken(partial, needle);
     assert!(
         run.of_type("retry").is_empty(),
         "nothing is retried once the body began"
     );
-    run.assert_no_key();
 }
 
 // The rendered events of `Reply::text("abcdefghi")`: the processing comment
@@ -276,7 +259,7 @@ fn an_idle_gap_past_idle_ms_breaks_the_stream_and_says_so() {
     t.timeouts(2_000, 3_000, 300);
     let run = t.run(&[], "hi\n");
     assert_broken(&run, "abcdef", "idle_ms");
-    assert!(message(&run).contains("300 ms"));
+    assert!(run.fatal_message().contains("300 ms"));
     assert!(
         run.elapsed < Duration::from_millis(3_000),
         "{:?}",
@@ -327,7 +310,7 @@ fn a_server_that_never_answers_at_all_fails_naming_first_byte_ms() {
     t.timeouts(2_000, 300, 300).retry(2, 10, 20);
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(
         m.contains("no response within 300 ms (first_byte_ms)"),
         "{m}"
@@ -433,7 +416,7 @@ fn a_json_body_where_a_stream_was_asked_for_is_an_error_with_its_message() {
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
-    let m = message(&run);
+    let m = run.fatal_message();
     assert!(
         m.contains("instead of a stream") && m.contains("quota exceeded"),
         "{m}"

@@ -250,6 +250,14 @@ impl Run {
         f[0]
     }
 
+    /// The fatal error's message ("" when it has none).
+    pub fn fatal_message(&self) -> String {
+        self.fatal()["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// All `text_delta` texts joined.
     pub fn text_deltas(&self) -> String {
         self.joined("text_delta")
@@ -297,6 +305,38 @@ impl Run {
         assert!(
             !self.stdout.contains(KEY) && !self.stderr.contains(KEY),
             "the API key leaked:\n{}",
+            self.dump()
+        );
+    }
+
+    /// A stream that broke after `partial`: the partial reply with stop
+    /// `error`, then the fatal error naming `needle`, exit 4, and the key
+    /// nowhere.
+    pub fn assert_broken(&self, partial: &str, needle: &str) {
+        self.assert_code(4);
+        let a = self.assistant();
+        assert_eq!(a["stop"], "error", "{}", self.dump());
+        assert_eq!(self.text(), partial);
+        assert_eq!(self.text_deltas(), partial);
+        let m = self.fatal_message();
+        assert!(m.contains(needle), "{m:?} should mention {needle:?}");
+        // The assistant comes before the error.
+        let pos = |t: &str| self.events.iter().position(|e| e["type"] == t).unwrap();
+        assert!(pos("assistant") < pos("error"));
+        self.assert_no_key();
+    }
+
+    /// A reply the provider ended with `provider_stop` (a refusal, a
+    /// filter): written with stop `error`, then a fatal error naming that
+    /// reason, exit 4.
+    pub fn assert_refused(&self, provider_stop: &str) {
+        self.assert_code(4);
+        let a = self.assistant();
+        assert_eq!(a["stop"], "error");
+        assert_eq!(a["provider_stop"], provider_stop);
+        assert!(
+            self.fatal_message().contains(provider_stop),
+            "{}",
             self.dump()
         );
     }

@@ -45,7 +45,7 @@ fn an_unknown_provider_is_a_usage_error_naming_the_known_ones() {
     let t = Chat::new("openrouter", vec![Reply::text("never")]);
     let run = t.run(&["--provider", "nosuch"], "hi\n");
     run.assert_code(2);
-    let m = run.fatal()["message"].as_str().unwrap().to_string();
+    let m = run.fatal_message();
     assert!(m.contains("'nosuch'"), "{m}");
     for known in [
         "openrouter",
@@ -83,7 +83,7 @@ fn an_unanswered_tool_call_is_refused_before_any_request() {
     let input = format!("{}{CALL}\n", lines(&[user("read a")]));
     let run = t.run(&[], &input);
     run.assert_code(3);
-    let m = run.fatal()["message"].as_str().unwrap().to_string();
+    let m = run.fatal_message();
     assert!(m.contains("c1") && m.contains("no tool_result"), "{m}");
     assert!(run.maybe_assistant().is_none());
     assert_eq!(t.requests().len(), 0);
@@ -95,7 +95,7 @@ fn a_result_for_no_call_is_refused_before_any_request() {
     let input = lines(&[user("x"), tool_result("zz", "read", "?")]);
     let run = t.run(&[], &input);
     run.assert_code(3);
-    assert!(run.fatal()["message"].as_str().unwrap().contains("'zz'"));
+    assert!(run.fatal_message().contains("'zz'"));
     assert_eq!(t.requests().len(), 0);
 }
 
@@ -106,10 +106,7 @@ fn empty_input_is_refused_before_any_request() {
         let run = t.run(&[], input);
         run.assert_code(3);
         assert!(
-            run.fatal()["message"]
-                .as_str()
-                .unwrap()
-                .contains("no user message"),
+            run.fatal_message().contains("no user message"),
             "{}",
             run.dump()
         );

@@ -491,17 +491,7 @@ fn a_content_filter_stop_writes_the_reply_then_fails() {
             ..Reply::text("I can")
         }],
     );
-    let run = t.run(&[], "hi\n");
-    run.assert_code(4);
-    let a = run.assistant();
-    assert_eq!(a["stop"], "error");
-    assert_eq!(a["provider_stop"], "content_filter");
-    assert!(
-        run.fatal()["message"]
-            .as_str()
-            .unwrap()
-            .contains("content_filter")
-    );
+    t.run(&[], "hi\n").assert_refused("content_filter");
 }
 
 #[test]
