@@ -69,6 +69,8 @@ pub fn run(args: &Args, setup: Setup) -> Result<(), Error> {
         history_dirty: false,
     };
     let result = f.run(std::io::stdin().lock());
+    // Once, at the end: a turn is one process, and replacing the file after
+    // every message costs a flush on ext4 (rename over an existing file).
     f.save_history();
     result
 }
@@ -96,7 +98,6 @@ impl<W: std::io::Write> Filter<W> {
                                 &format!("line {no}: {}", e.message),
                             )?;
                         }
-                        self.save_history();
                     }
                     Ok(t) if t == "permission" => cli::warn(
                         "zs-perm",
@@ -177,10 +178,14 @@ impl<W: std::io::Write> Filter<W> {
         if self.setup.skip {
             return Ok(permission(id, v, extra));
         }
-        let repeats = self.history.record(tool, args);
-        self.history_dirty = true;
         let doom = self.setup.settings.doom;
         let mut repeated = None;
+        let repeats = if doom.threshold > 0 {
+            self.history_dirty = true;
+            self.history.record(tool, args)
+        } else {
+            0
+        };
         if doom.threshold > 0 && repeats >= doom.threshold {
             repeated = Some(repeats);
             extra.insert("repeats".into(), Value::from(repeats));
