@@ -3,8 +3,8 @@
 //! that went in. The first tests check the mock's rendering of the format.
 
 use crate::harness::{
-    Chat, KEY, lines, mock_answer, mock_stream, reply_with_calls, sse_events as sse, system,
-    tool_result, tools, user,
+    Chat, KEY, faulty, lines, mock_answer, mock_stream, reply_with_calls, sse_events as sse,
+    status, system, tool_result, tools, user,
 };
 use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
@@ -122,14 +122,13 @@ fn mock_renders_stop_reasons_errors_and_error_bodies() {
         let evs = sse(&body);
         assert_eq!(evs[evs.len() - 2].1["delta"]["stop_reason"], want);
     }
-    let (_, body) = mock_post(Reply {
-        text: "abcdef".into(),
-        fault: Some(Fault::StreamError {
+    let (_, body) = mock_post(faulty(
+        "abcdef",
+        Fault::StreamError {
             after: 2,
             message: "Overloaded".into(),
-        }),
-        ..Reply::default()
-    });
+        },
+    ));
     let evs = sse(&body);
     assert_eq!(evs.len(), 3, "{body}");
     assert_eq!(
@@ -139,19 +138,8 @@ fn mock_renders_stop_reasons_errors_and_error_bodies() {
             json!({"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}})
         )
     );
-    let (status, _, body) = mock_answer(
-        "/v1/messages",
-        "{}",
-        Reply {
-            fault: Some(Fault::Status {
-                status: 529,
-                retry_after: None,
-                body: None,
-            }),
-            ..Reply::default()
-        },
-    );
-    assert_eq!(status, 529);
+    let (code, _, body) = mock_answer("/v1/messages", "{}", status(529, None));
+    assert_eq!(code, 529);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["type"], "error");
     assert_eq!(v["error"]["type"], "overloaded_error");
@@ -388,13 +376,13 @@ fn length_and_refusal_stops() {
 fn a_mid_stream_error_event_keeps_the_partial_reply_and_exits_4() {
     let t = Chat::new(
         "anthropic",
-        vec![Reply {
-            fault: Some(Fault::StreamError {
+        vec![faulty(
+            "abcdefghijkl",
+            Fault::StreamError {
                 after: 4,
                 message: "Overloaded".into(),
-            }),
-            ..Reply::text("abcdefghijkl")
-        }],
+            },
+        )],
     );
     let run = t.run(&[], "hi\n");
     // message_start, ping, block start, then one piece of text.
@@ -406,10 +394,7 @@ fn a_mid_stream_error_event_keeps_the_partial_reply_and_exits_4() {
 fn a_stream_cut_before_message_stop_is_an_upstream_error() {
     let t = Chat::new(
         "anthropic",
-        vec![Reply {
-            fault: Some(Fault::Disconnect { after: 5 }),
-            ..Reply::text("abcdefghijkl")
-        }],
+        vec![faulty("abcdefghijkl", Fault::Disconnect { after: 5 })],
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
@@ -420,17 +405,7 @@ fn a_stream_cut_before_message_stop_is_an_upstream_error() {
 
 #[test]
 fn an_http_error_reports_the_providers_message() {
-    let t = Chat::new(
-        "anthropic",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 400,
-                retry_after: None,
-                body: None,
-            }),
-            ..Reply::default()
-        }],
-    );
+    let t = Chat::new("anthropic", vec![status(400, None)]);
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
     assert!(run.maybe_assistant().is_none());

@@ -4,27 +4,9 @@
 //! failure is an `error` event plus an exit code, a partial reply is kept,
 //! and the API key is never printed.
 
-use crate::harness::{Chat, KEY, Run, wait_bounded};
+use crate::harness::{Chat, KEY, Run, faulty, status, status_body, wait_bounded};
 use crate::mock::script::{Fault, Reply};
 use std::time::{Duration, Instant};
-
-fn status(code: u16, retry_after: Option<&str>) -> Reply {
-    Reply {
-        fault: Some(Fault::Status {
-            status: code,
-            retry_after: retry_after.map(str::to_string),
-            body: None,
-        }),
-        ..Reply::default()
-    }
-}
-
-fn faulty(text: &str, fault: Fault) -> Reply {
-    Reply {
-        fault: Some(fault),
-        ..Reply::text(text)
-    }
-}
 
 #[test]
 fn a_429_with_retry_after_is_waited_out_then_retried() {
@@ -105,14 +87,10 @@ fn a_retry_after_past_the_cap_gives_up_at_once() {
 fn a_400_is_not_retried_and_names_status_and_message() {
     let t = Chat::new(
         "openrouter",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 400,
-                retry_after: None,
-                body: Some(r#"{"error":{"message":"model 'x' does not exist","type":"invalid_request_error","code":null}}"#.into()),
-            }),
-            ..Reply::default()
-        }],
+        vec![status_body(
+            400,
+            r#"{"error":{"message":"model 'x' does not exist","type":"invalid_request_error","code":null}}"#,
+        )],
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
@@ -128,17 +106,11 @@ fn a_400_is_not_retried_and_names_status_and_message() {
 fn a_refused_key_is_an_auth_error_naming_the_variable_never_the_key() {
     let t = Chat::new(
         "openrouter",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 401,
-                retry_after: None,
-                // Some providers quote the key they refused.
-                body: Some(format!(
-                    r#"{{"error":{{"message":"Incorrect API key provided: {KEY}","code":401}}}}"#
-                )),
-            }),
-            ..Reply::default()
-        }],
+        // Some providers quote the key they refused.
+        vec![status_body(
+            401,
+            format!(r#"{{"error":{{"message":"Incorrect API key provided: {KEY}","code":401}}}}"#),
+        )],
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(5);
@@ -405,14 +377,10 @@ fn sigint_while_waiting_for_the_first_byte_stops_at_once() {
 fn a_json_body_where_a_stream_was_asked_for_is_an_error_with_its_message() {
     let t = Chat::new(
         "openai-compatible",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 200,
-                retry_after: None,
-                body: Some(r#"{"error":{"message":"quota exceeded for this key"}}"#.into()),
-            }),
-            ..Reply::default()
-        }],
+        vec![status_body(
+            200,
+            r#"{"error":{"message":"quota exceeded for this key"}}"#,
+        )],
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(4);

@@ -3,7 +3,8 @@
 //! first tests check the mock's rendering of the format.
 
 use crate::harness::{
-    Chat, KEY, lines, mock_answer, mock_stream, reply_with_calls, system, tool_result, tools, user,
+    Chat, KEY, faulty, lines, mock_answer, mock_stream, reply_with_calls, status, system,
+    tool_result, tools, user,
 };
 use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
@@ -104,14 +105,13 @@ fn mock_renders_a_signature_on_a_last_empty_part_errors_and_error_bodies() {
     assert_eq!(parts(last), &json!([{"text":"","thoughtSignature":"TSIG"}]));
     assert_eq!(last["candidates"][0]["finishReason"], "MAX_TOKENS");
 
-    let (_, body) = mock_post(Reply {
-        text: "abcdef".into(),
-        fault: Some(Fault::StreamError {
+    let (_, body) = mock_post(faulty(
+        "abcdef",
+        Fault::StreamError {
             after: 1,
             message: "boom".into(),
-        }),
-        ..Reply::default()
-    });
+        },
+    ));
     let cs = chunks(&body);
     assert_eq!(cs.len(), 2);
     assert_eq!(
@@ -119,19 +119,8 @@ fn mock_renders_a_signature_on_a_last_empty_part_errors_and_error_bodies() {
         json!({"error":{"code":500,"message":"boom","status":"INTERNAL"}})
     );
 
-    let (status, _, body) = mock_answer(
-        PATH,
-        "{}",
-        Reply {
-            fault: Some(Fault::Status {
-                status: 429,
-                retry_after: None,
-                body: None,
-            }),
-            ..Reply::default()
-        },
-    );
-    assert_eq!(status, 429);
+    let (code, _, body) = mock_answer(PATH, "{}", status(429, None));
+    assert_eq!(code, 429);
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["error"]["code"], 429);
     assert_eq!(v["error"]["status"], "RESOURCE_EXHAUSTED");
@@ -399,13 +388,13 @@ fn length_and_safety_finish_reasons() {
 fn a_mid_stream_error_chunk_keeps_the_partial_reply_and_exits_4() {
     let t = Chat::new(
         "gemini",
-        vec![Reply {
-            fault: Some(Fault::StreamError {
+        vec![faulty(
+            "abcdefghijkl",
+            Fault::StreamError {
                 after: 2,
                 message: "Internal error encountered.".into(),
-            }),
-            ..Reply::text("abcdefghijkl")
-        }],
+            },
+        )],
     );
     t.run(&[], "hi\n")
         .assert_broken("abcdef", "Internal error encountered.");
@@ -415,10 +404,7 @@ fn a_mid_stream_error_chunk_keeps_the_partial_reply_and_exits_4() {
 fn a_stream_cut_before_a_finish_reason_is_an_upstream_error() {
     let t = Chat::new(
         "gemini",
-        vec![Reply {
-            fault: Some(Fault::Disconnect { after: 2 }),
-            ..Reply::text("abcdefghijkl")
-        }],
+        vec![faulty("abcdefghijkl", Fault::Disconnect { after: 2 })],
     );
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
@@ -429,17 +415,7 @@ fn a_stream_cut_before_a_finish_reason_is_an_upstream_error() {
 
 #[test]
 fn an_http_error_reports_the_providers_message() {
-    let t = Chat::new(
-        "gemini",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 400,
-                retry_after: None,
-                body: None,
-            }),
-            ..Reply::default()
-        }],
-    );
+    let t = Chat::new("gemini", vec![status(400, None)]);
     let run = t.run(&[], "hi\n");
     run.assert_code(4);
     assert!(run.maybe_assistant().is_none());

@@ -16,7 +16,7 @@
 #![allow(dead_code)]
 
 use crate::common::{Home, ndjson};
-use crate::mock::script::{Reply, Script};
+use crate::mock::script::{Fault, Reply, Script};
 use crate::mock::server::{MockServer, Recorded};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
@@ -448,6 +448,39 @@ pub fn tool_result(call_id: &str, name: &str, content: &str) -> Value {
     json!({"type": "tool_result", "call_id": call_id, "name": name, "content": content})
 }
 
+/// A reply that is an HTTP error `code` with the format's error body, and a
+/// Retry-After header when given.
+pub fn status(code: u16, retry_after: Option<&str>) -> Reply {
+    Reply {
+        fault: Some(Fault::Status {
+            status: code,
+            retry_after: retry_after.map(str::to_string),
+            body: None,
+        }),
+        ..Reply::default()
+    }
+}
+
+/// A reply that is an HTTP response `code` with `body`.
+pub fn status_body(code: u16, body: impl Into<String>) -> Reply {
+    Reply {
+        fault: Some(Fault::Status {
+            status: code,
+            retry_after: None,
+            body: Some(body.into()),
+        }),
+        ..Reply::default()
+    }
+}
+
+/// A text reply that acts out `fault` on the way.
+pub fn faulty(text: &str, fault: Fault) -> Reply {
+    Reply {
+        fault: Some(fault),
+        ..Reply::text(text)
+    }
+}
+
 /// A reply with `text` and one or more tool calls `(id, name, arguments)`.
 pub fn reply_with_calls(text: &str, calls: &[(&str, &str, Value)]) -> Reply {
     Reply {
@@ -574,7 +607,6 @@ fn dechunk(mut s: &str) -> String {
 mod tests {
     //! The mock server itself, spoken to over raw HTTP.
     use super::*;
-    use crate::mock::script::Fault;
 
     fn script(replies: Vec<Reply>) -> Script {
         Script {
@@ -612,14 +644,7 @@ mod tests {
 
     #[test]
     fn mock_acts_out_a_status_fault_then_runs_out() {
-        let m = MockServer::start(script(vec![Reply {
-            fault: Some(Fault::Status {
-                status: 429,
-                retry_after: Some("1".into()),
-                body: None,
-            }),
-            ..Reply::default()
-        }]));
+        let m = MockServer::start(script(vec![status(429, Some("1"))]));
         let (status, headers, body) = raw_post(&m.url(), "/v1/chat/completions", "{}", &[]);
         assert_eq!(status, 429);
         assert!(headers.iter().any(|(k, v)| k == "retry-after" && v == "1"));
@@ -634,11 +659,7 @@ mod tests {
     #[test]
     fn mock_cuts_a_stream_and_repeats_the_last_reply_when_asked() {
         let m = MockServer::start(Script {
-            replies: vec![Reply {
-                text: "abcdefghi".into(),
-                fault: Some(Fault::Disconnect { after: 3 }),
-                ..Reply::default()
-            }],
+            replies: vec![faulty("abcdefghi", Fault::Disconnect { after: 3 })],
             repeat_last: true,
         });
         for _ in 0..2 {

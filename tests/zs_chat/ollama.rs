@@ -80,14 +80,13 @@ fn mock_renders_length_and_an_error_line() {
     });
     let lines = ndjson_lines(&body);
     assert_eq!(lines.last().unwrap()["done_reason"], "length");
-    let (_, body) = mock_post(Reply {
-        text: "abcdef".into(),
-        fault: Some(Fault::StreamError {
+    let (_, body) = mock_post(faulty(
+        "abcdef",
+        Fault::StreamError {
             after: 1,
             message: "runner crashed".into(),
-        }),
-        ..Reply::default()
-    });
+        },
+    ));
     let lines = ndjson_lines(&body);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1], json!({"error": "runner crashed"}));
@@ -274,14 +273,13 @@ fn the_output_limit_ends_as_length() {
 fn an_error_line_mid_stream_leaves_a_partial_message_and_exits_4() {
     let t = Chat::new(
         "ollama",
-        vec![Reply {
-            text: "Partial answer".into(),
-            fault: Some(Fault::StreamError {
+        vec![faulty(
+            "Partial answer",
+            Fault::StreamError {
                 after: 2,
                 message: "model runner has unexpectedly stopped".into(),
-            }),
-            ..Reply::default()
-        }],
+            },
+        )],
     );
     t.run(&[], &lines(&[user("hi")]))
         .assert_broken("Partia", "model runner has unexpectedly stopped");
@@ -291,11 +289,7 @@ fn an_error_line_mid_stream_leaves_a_partial_message_and_exits_4() {
 fn a_stream_without_its_last_line_is_an_error() {
     let t = Chat::new(
         "ollama",
-        vec![Reply {
-            text: "Cut short".into(),
-            fault: Some(Fault::Disconnect { after: 2 }),
-            ..Reply::default()
-        }],
+        vec![faulty("Cut short", Fault::Disconnect { after: 2 })],
     );
     let run = t.run(&[], &lines(&[user("hi")]));
     run.assert_code(4);
@@ -307,14 +301,10 @@ fn a_stream_without_its_last_line_is_an_error() {
 fn an_http_error_body_names_ollamas_message() {
     let t = Chat::new(
         "ollama",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 404,
-                retry_after: None,
-                body: Some(r#"{"error":"model \"qwen9\" not found, try pulling it first"}"#.into()),
-            }),
-            ..Reply::default()
-        }],
+        vec![status_body(
+            404,
+            r#"{"error":"model \"qwen9\" not found, try pulling it first"}"#,
+        )],
     );
     let run = t.run(&["--model", "qwen9"], &lines(&[user("hi")]));
     run.assert_code(4);
@@ -327,11 +317,7 @@ fn an_http_error_body_names_ollamas_message() {
 fn a_malformed_line_is_an_error() {
     let t = Chat::new(
         "ollama",
-        vec![Reply {
-            text: "Hello".into(),
-            fault: Some(Fault::Malformed { after: 1 }),
-            ..Reply::default()
-        }],
+        vec![faulty("Hello", Fault::Malformed { after: 1 })],
     );
     let run = t.run(&[], &lines(&[user("hi")]));
     run.assert_code(4);

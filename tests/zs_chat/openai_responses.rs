@@ -89,14 +89,13 @@ fn mock_renders_length_as_incomplete_and_a_stream_error_as_an_error_event() {
         last["response"]["incomplete_details"]["reason"],
         "max_output_tokens"
     );
-    let evs = mock_post(Reply {
-        text: "abc".into(),
-        fault: Some(Fault::StreamError {
+    let evs = mock_post(faulty(
+        "abc",
+        Fault::StreamError {
             after: 3,
             message: "boom".into(),
-        }),
-        ..Reply::default()
-    });
+        },
+    ));
     assert_eq!(evs.len(), 4);
     assert_eq!(evs[3].0, "error");
     assert_eq!(evs[3].1["message"], "boom");
@@ -373,15 +372,14 @@ fn the_output_limit_ends_as_length() {
 fn a_mid_stream_error_leaves_a_partial_message_and_exits_4() {
     let t = Chat::new(
         "openai",
-        vec![Reply {
-            text: "Partial answer".into(),
-            // created, in_progress, item added, part added, then "Par", "tia".
-            fault: Some(Fault::StreamError {
+        // created, in_progress, item added, part added, then "Par", "tia".
+        vec![faulty(
+            "Partial answer",
+            Fault::StreamError {
                 after: 6,
                 message: "The server had an error".into(),
-            }),
-            ..Reply::default()
-        }],
+            },
+        )],
     );
     t.run(&[], &user_hi())
         .assert_broken("Partia", "The server had an error");
@@ -391,11 +389,7 @@ fn a_mid_stream_error_leaves_a_partial_message_and_exits_4() {
 fn a_stream_cut_before_the_terminal_event_is_an_error() {
     let t = Chat::new(
         "openai",
-        vec![Reply {
-            text: "Cut short".into(),
-            fault: Some(Fault::Disconnect { after: 6 }),
-            ..Reply::default()
-        }],
+        vec![faulty("Cut short", Fault::Disconnect { after: 6 })],
     );
     let run = t.run(&[], &user_hi());
     run.assert_code(4);
@@ -407,11 +401,7 @@ fn a_stream_cut_before_the_terminal_event_is_an_error() {
 fn a_malformed_event_is_an_error() {
     let t = Chat::new(
         "openai",
-        vec![Reply {
-            text: "Hello".into(),
-            fault: Some(Fault::Malformed { after: 5 }),
-            ..Reply::default()
-        }],
+        vec![faulty("Hello", Fault::Malformed { after: 5 })],
     );
     let run = t.run(&[], &user_hi());
     run.assert_code(4);
@@ -424,16 +414,12 @@ fn a_malformed_event_is_an_error() {
 fn a_rejected_key_exits_5_without_showing_it() {
     let t = Chat::new(
         "openai",
-        vec![Reply {
-            fault: Some(Fault::Status {
-                status: 401,
-                retry_after: None,
-                body: Some(format!(
-                    r#"{{"error":{{"message":"Incorrect API key provided: {KEY}.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
-                )),
-            }),
-            ..Reply::default()
-        }],
+        vec![status_body(
+            401,
+            format!(
+                r#"{{"error":{{"message":"Incorrect API key provided: {KEY}.","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+            ),
+        )],
     );
     let run = t.run(&[], &user_hi());
     run.assert_code(5);
