@@ -3,8 +3,8 @@
 //! that went in. The first tests check the mock's rendering of the format.
 
 use crate::harness::{
-    Chat, KEY, faulty, lines, mock_answer, mock_stream, reply_with_calls, sse_events as sse,
-    status, system, tool_result, tools, user,
+    Chat, KEY, assert_a_400_reports_the_mock_message, faulty, hello_world, lines, mock_answer,
+    mock_stream, reply_with_calls, sse_events as sse, status, system, tool_result, tools, user,
 };
 use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
@@ -154,24 +154,14 @@ fn eph() -> Value {
 
 #[test]
 fn plain_text_streams_deltas_then_one_assistant_message() {
-    let t = Chat::new("anthropic", vec![Reply::text("Hello, world!")]);
-    let run = t.run(&[], "hi\n");
-    run.assert_code(0);
-    assert_eq!(run.stderr, "");
-    assert!(run.of_type("text_delta").len() > 1, "{}", run.dump());
-    assert_eq!(run.text_deltas(), "Hello, world!");
+    let (t, run) = hello_world("anthropic");
     let a = run.assistant();
-    assert_eq!(run.text(), "Hello, world!");
-    assert_eq!(a["stop"], "end");
     assert_eq!(a["provider_stop"], "end_turn");
     assert_eq!(a["provider"], "anthropic");
     assert_eq!(a["api"], "anthropic");
     assert_eq!(a["model"], "claude-sonnet-4-5");
-    assert_eq!(run.events.last().unwrap()["type"], "assistant");
-    run.assert_no_key();
 
     let req = t.request();
-    assert_eq!(req.method, "POST");
     assert_eq!(req.path, "/v1/messages");
     assert_eq!(req.header("x-api-key"), Some(KEY));
     assert!(req.header("authorization").is_none());
@@ -405,16 +395,7 @@ fn a_stream_cut_before_message_stop_is_an_upstream_error() {
 
 #[test]
 fn an_http_error_reports_the_providers_message() {
-    let t = Chat::new("anthropic", vec![status(400, None)]);
-    let run = t.run(&[], "hi\n");
-    run.assert_code(4);
-    assert!(run.maybe_assistant().is_none());
-    let msg = run.fatal()["message"].as_str().unwrap().to_string();
-    assert!(
-        msg.contains("HTTP 400") && msg.contains("mock: HTTP 400"),
-        "{msg}"
-    );
-    run.assert_no_key();
+    assert_a_400_reports_the_mock_message("anthropic");
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! first tests check the mock's rendering of the format.
 
 use crate::harness::{
-    Chat, KEY, faulty, lines, mock_answer, mock_stream, reply_with_calls, status, system,
-    tool_result, tools, user,
+    Chat, KEY, assert_a_400_reports_the_mock_message, faulty, hello_world, lines, mock_answer,
+    mock_stream, reply_with_calls, status, system, tool_result, tools, user,
 };
 use crate::mock::script::{Call, Fault, Reply, Usage};
 use serde_json::{Value, json};
@@ -130,25 +130,15 @@ fn mock_renders_a_signature_on_a_last_empty_part_errors_and_error_bodies() {
 
 #[test]
 fn plain_text_streams_deltas_then_one_assistant_message() {
-    let t = Chat::new("gemini", vec![Reply::text("Hello, world!")]);
-    let run = t.run(&[], "hi\n");
-    run.assert_code(0);
-    assert_eq!(run.stderr, "");
-    assert!(run.of_type("text_delta").len() > 1, "{}", run.dump());
-    assert_eq!(run.text_deltas(), "Hello, world!");
+    let (t, run) = hello_world("gemini");
     let a = run.assistant();
-    assert_eq!(run.text(), "Hello, world!");
-    assert_eq!(a["stop"], "end");
     assert_eq!(a["provider_stop"], "STOP");
     assert_eq!(a["provider"], "gemini");
     assert_eq!(a["api"], "gemini");
     // The model the stream names (modelVersion).
     assert_eq!(a["model"], "gemini-mock");
-    assert_eq!(run.events.last().unwrap()["type"], "assistant");
-    run.assert_no_key();
 
     let req = t.request();
-    assert_eq!(req.method, "POST");
     assert_eq!(req.path, PATH);
     assert_eq!(req.header("x-goog-api-key"), Some(KEY));
     assert!(!req.path.contains(KEY), "the key never goes in the URL");
@@ -415,16 +405,7 @@ fn a_stream_cut_before_a_finish_reason_is_an_upstream_error() {
 
 #[test]
 fn an_http_error_reports_the_providers_message() {
-    let t = Chat::new("gemini", vec![status(400, None)]);
-    let run = t.run(&[], "hi\n");
-    run.assert_code(4);
-    assert!(run.maybe_assistant().is_none());
-    let msg = run.fatal()["message"].as_str().unwrap().to_string();
-    assert!(
-        msg.contains("HTTP 400") && msg.contains("mock: HTTP 400"),
-        "{msg}"
-    );
-    run.assert_no_key();
+    assert_a_400_reports_the_mock_message("gemini");
 }
 
 #[test]

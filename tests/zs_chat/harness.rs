@@ -350,6 +350,48 @@ impl Run {
     }
 }
 
+/// `Reply::text("Hello, world!")` from `provider` for the input `hi`, with
+/// the checks every format shares: exit 0, a quiet stderr, the text in
+/// several deltas that concatenate to it, then one assistant message with
+/// stop `end` as the last line, a POST, and the key nowhere. The chat and
+/// the run are left for the format's own checks.
+pub fn hello_world(provider: &str) -> (Chat, Run) {
+    let t = Chat::new(provider, vec![Reply::text("Hello, world!")]);
+    let run = t.run(&[], "hi\n");
+    run.assert_code(0);
+    assert_eq!(run.stderr, "");
+    assert!(
+        run.of_type("text_delta").len() > 1,
+        "the reply comes in pieces:\n{}",
+        run.dump()
+    );
+    // Each delta carries only new text: they concatenate to the reply.
+    assert_eq!(run.text_deltas(), "Hello, world!");
+    assert_eq!(run.text(), "Hello, world!");
+    assert_eq!(run.assistant()["stop"], "end");
+    // The assistant is the last line; nothing follows it.
+    assert_eq!(run.events.last().unwrap()["type"], "assistant");
+    run.assert_no_key();
+    assert_eq!(t.request().method, "POST");
+    (t, run)
+}
+
+/// An HTTP 400 from `provider`'s mock with the format's error body: no
+/// assistant, exit 4, a fatal error naming the status and the body's
+/// message, and the key nowhere.
+pub fn assert_a_400_reports_the_mock_message(provider: &str) {
+    let t = Chat::new(provider, vec![status(400, None)]);
+    let run = t.run(&[], "hi\n");
+    run.assert_code(4);
+    assert!(run.maybe_assistant().is_none());
+    let msg = run.fatal_message();
+    assert!(
+        msg.contains("HTTP 400") && msg.contains("mock: HTTP 400"),
+        "{msg}"
+    );
+    run.assert_no_key();
+}
+
 /// Runs `cmd` with `stdin`, killing it and failing the test after `limit`.
 pub fn run_bounded(cmd: &mut Command, stdin: &str, limit: Duration) -> Run {
     cmd.stdin(Stdio::piped())
