@@ -224,13 +224,7 @@ fn reasoning_with_signature_and_split_tool_calls_then_a_second_turn_sends_them_b
         json!({"type": "reasoning", "text": "Need main.rs and the grep.", "signature": "EqQBCkYIARgC-signed=="})
     );
     assert_eq!(a["content"][1], json!({"type": "text", "text": "Looking."}));
-    let got = run.tool_calls();
-    assert_eq!(got.len(), 2);
-    for (g, (id, name, args)) in got.iter().zip(calls.iter()) {
-        assert_eq!(g["id"], *id);
-        assert_eq!(g["name"], *name);
-        assert_eq!(g["arguments"], *args);
-    }
+    run.assert_tool_calls(&calls);
     assert_eq!(a["stop"], "tool_calls");
     assert_eq!(a["provider_stop"], "tool_use");
     assert_eq!(
@@ -256,9 +250,9 @@ fn reasoning_with_signature_and_split_tool_calls_then_a_second_turn_sends_them_b
     // Turn two: the assistant line exactly as printed, both results, then
     // a user remark.
     let input2 = format!(
-        "{input}{}\n{}",
-        serde_json::to_string(&a).unwrap(),
+        "{input}{}",
         lines(&[
+            a,
             tool_result("toolu_A", "read", "fn main() {}"),
             json!({"type": "tool_result", "call_id": "toolu_B", "name": "grep", "content": "no match", "is_error": true}),
             user("thanks"),

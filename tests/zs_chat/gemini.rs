@@ -184,13 +184,7 @@ fn thoughts_and_signed_calls_then_a_second_turn_sends_signatures_back() {
         json!({"type": "reasoning", "text": "**Looking for main**"})
     );
     assert_eq!(a["content"][1], json!({"type": "text", "text": "Looking."}));
-    let got = run.tool_calls();
-    assert_eq!(got.len(), 2);
-    for (g, (id, name, args)) in got.iter().zip(calls.iter()) {
-        assert_eq!(g["id"], *id);
-        assert_eq!(g["name"], *name);
-        assert_eq!(g["arguments"], *args);
-    }
+    let got = run.assert_tool_calls(&calls);
     assert_eq!(got[0]["signature"], "CiQBcsjafD-signed==");
     assert!(got[1].get("signature").is_none());
     assert_eq!(a["stop"], "tool_calls", "STOP with calls is tool_calls");
@@ -219,9 +213,9 @@ fn thoughts_and_signed_calls_then_a_second_turn_sends_signatures_back() {
     );
 
     let input2 = format!(
-        "{input}{}\n{}",
-        serde_json::to_string(&a).unwrap(),
+        "{input}{}",
         lines(&[
+            a,
             tool_result("fc_A", "read", "fn main() {}"),
             json!({"type": "tool_result", "call_id": "fc_B", "name": "grep", "content": "no match", "is_error": true}),
             user("thanks"),
@@ -274,11 +268,7 @@ fn a_signature_on_the_last_empty_part_rides_on_the_text_and_goes_back() {
             {"type": "text", "text": "", "signature": "TEXTSIG"},
         ])
     );
-    let input2 = format!(
-        "q\n{}\n{}",
-        serde_json::to_string(&a).unwrap(),
-        lines(&[user("more")])
-    );
+    let input2 = format!("q\n{}", lines(&[a, user("more")]));
     t.run(&[], &input2).assert_code(0);
     assert_eq!(
         t.requests()[1].body["contents"][1],

@@ -296,6 +296,19 @@ impl Run {
             .collect()
     }
 
+    /// The assistant's tool calls, which must be `calls` (id, name,
+    /// arguments), in order.
+    pub fn assert_tool_calls(&self, calls: &[(&str, &str, Value)]) -> Vec<&Value> {
+        let got = self.tool_calls();
+        assert_eq!(got.len(), calls.len());
+        for (g, (id, name, args)) in got.iter().zip(calls) {
+            assert_eq!(g["id"], *id);
+            assert_eq!(g["name"], *name);
+            assert_eq!(g["arguments"], *args);
+        }
+        got
+    }
+
     pub fn assert_code(&self, code: i32) {
         assert_eq!(self.code, Some(code), "exit code:\n{}", self.dump());
     }

@@ -73,9 +73,8 @@ fn reasoning_streams_and_its_details_go_back_verbatim_to_openrouter() {
 
     // The next turn: the assistant line exactly as printed, then its result.
     let input2 = format!(
-        "{input}{}\n{}",
-        serde_json::to_string(&a).unwrap(),
-        lines(&[tool_result("call_A", "read", "hello")])
+        "{input}{}",
+        lines(&[a, tool_result("call_A", "read", "hello")])
     );
     let run2 = t.run(&[], &input2);
     run2.assert_code(0);
@@ -149,13 +148,7 @@ fn several_interleaved_tool_calls_are_assembled_by_index() {
     );
     let run = t.run(&[], "look around\n");
     run.assert_code(0);
-    let got = run.tool_calls();
-    assert_eq!(got.len(), 3);
-    for (g, (id, name, args)) in got.iter().zip(calls.iter()) {
-        assert_eq!(g["id"], *id);
-        assert_eq!(g["name"], *name);
-        assert_eq!(g["arguments"], *args);
-    }
+    run.assert_tool_calls(&calls);
     assert_eq!(run.text(), "Let me look.");
 }
 
