@@ -1417,6 +1417,22 @@ mod tests {
     }
 
     #[test]
+    fn random_commands_are_classified_without_panic() {
+        let t = tempfile::tempdir().unwrap();
+        let root = Root::at(t.path());
+        let no = |_: &str, _: bool| false;
+        let env = Env {
+            root: &root,
+            safe: &[],
+            destructive: &[],
+            outside_ok: &no,
+        };
+        for s in crate::shell::random_scripts(20_000) {
+            assert!(!analyze(&s, &root.dir, &env).is_empty());
+        }
+    }
+
+    #[test]
     fn always_patterns_generalize_plain_commands() {
         let t = tempfile::tempdir().unwrap();
         let root = Root::at(t.path());

@@ -336,7 +336,8 @@ impl Engine<'_> {
                     base
                 } else {
                     match base.rfind('/') {
-                        Some(0) => "/".to_string(),
+                        // A file at the root: only itself, never all of `/`.
+                        Some(0) => return Some(escape(&base)),
                         Some(k) => base[..k].to_string(),
                         // A file at the top of the project: only itself.
                         None => return Some(escape(&base)),

@@ -1050,6 +1050,33 @@ pub fn flatten(nodes: &[Node]) -> Vec<&Simple> {
     out
 }
 
+/// Random shell-like texts from a fixed seed, for no-panic tests here and
+/// in the command classifier.
+#[cfg(test)]
+pub fn random_scripts(n: usize) -> impl Iterator<Item = String> {
+    const PIECES: &[&str] = &[
+        " ", "\n", ";", ";;", "&", "&&", "|", "||", "|&", "(", ")", "((", "))", "{", "}", "<", ">",
+        ">>", "<<", "<<-", "<<<", "<(", ">(", "2>&1", ">&", "&>", "$", "$(", "${", "$((", "`", "'",
+        "\"", "$'", "\\", "#", "*", "?", "[", "]", "=", "x=", "~", "a", "echo", "rm", "-rf", "/",
+        "..", "if", "then", "fi", "for", "in", "do", "done", "case", "esac", "function", "[[",
+        "]]", "EOF", "!", "-c", "sh", "eval", "sudo", "cd", "git", "push", "-f", "find", "-exec",
+        "xargs",
+    ];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    (0..n).map(move |_| {
+        let len = (next() % 24) as usize;
+        (0..len)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1170,6 +1197,15 @@ mod tests {
         assert!(w[3].dynamic);
         assert!(w[4].glob);
         assert!(!w[5].glob && w[5].quoted);
+    }
+
+    /// Random shell-like text: every input ends (no loop without
+    /// progress) with a tree or an error, never a panic.
+    #[test]
+    fn random_input_always_ends() {
+        for s in random_scripts(20_000) {
+            let _ = parse(&s);
+        }
     }
 
     #[test]

@@ -119,6 +119,9 @@ pub fn subjects(
     root: &Root,
     env: &commands::Env,
 ) -> Result<Vec<Subject>, String> {
+    // A call without arguments is a call with none.
+    let empty = Value::Object(serde_json::Map::new());
+    let args = if args.is_null() { &empty } else { args };
     let family = Family::of(tool);
     let needs_object = matches!(
         family,
