@@ -181,8 +181,13 @@ fn classify(
             }
             return finish(text, v, None);
         };
-        if w.dynamic {
-            v.raise(Class::Unsafe, "the command name is computed at run time");
+        // What runs cannot be known: a name computed at run time, or a
+        // pattern the shell expands (`{rm,-rf,/}` runs rm).
+        if w.dynamic || (w.glob && w.text != "[" && w.text != "[[") {
+            v.raise(
+                Class::Opaque,
+                format!("the command name {} is known only at run time", w.text),
+            );
             return finish(text, v, None);
         }
         let name = basename(&w.text);
@@ -779,8 +784,8 @@ fn follow_code(
 ) {
     if dynamic {
         v.raise(
-            Class::Unsafe,
-            format!("{what} runs code computed at run time"),
+            Class::Opaque,
+            format!("{what} runs code known only at run time"),
         );
         return;
     }
@@ -883,20 +888,35 @@ fn destructive(name: &str, args: &[Word], cwd: Option<&Path>, env: &Env) -> Opti
             let k = args
                 .iter()
                 .position(|w| matches!(w.text.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir"))?;
-            let inner: Vec<Word> = args[k + 1..]
+            // `{}` stands for what find finds: judge it as the folders
+            // find starts from, the widest thing it can be.
+            let mut roots: Vec<Word> = args
+                .iter()
+                .take_while(|w| !w.text.starts_with('-') && w.text != "(" && w.text != "!")
+                .cloned()
+                .collect();
+            if roots.is_empty() {
+                roots.push(Word {
+                    text: ".".into(),
+                    ..Word::default()
+                });
+            }
+            let mut inner: Vec<Word> = Vec::new();
+            for w in args[k + 1..]
                 .iter()
                 .take_while(|w| w.text != ";" && w.text != "+")
-                .map(|w| {
-                    if w.text.contains("{}") {
-                        Word {
-                            dynamic: true,
-                            ..w.clone()
-                        }
-                    } else {
-                        w.clone()
-                    }
-                })
-                .collect();
+            {
+                if w.text == "{}" {
+                    inner.extend(roots.iter().cloned());
+                } else if w.text.contains("{}") {
+                    inner.push(Word {
+                        dynamic: true,
+                        ..w.clone()
+                    });
+                } else {
+                    inner.push(w.clone());
+                }
+            }
             let first = inner.first()?;
             destructive(basename(&first.text), &inner[1..], cwd, env)
                 .map(|why| format!("find -exec: {why}"))
@@ -935,6 +955,9 @@ fn rm(args: &[Word], cwd: Option<&Path>, env: &Env) -> Option<String> {
     for t in targets {
         if t.glob {
             return Some(format!("{r} with the pattern {}", t.text));
+        }
+        if t.text == "{input}" && t.dynamic {
+            return Some(format!("{r} of names read from its input"));
         }
         let Some(p) = word_path(t, cwd, env.root) else {
             if recursive {
@@ -1391,6 +1414,8 @@ mod tests {
             "find . -exec rm -rf {} +",
             "echo x > /dev/sda",
             "xargs rm -rf < list",
+            "find . -name '*.o' | xargs rm",
+            "find / -name x -exec rm {} \\;",
             "bash -c 'rm -rf /'",
             "eval 'rm -rf /'",
             "timeout 5 rm -rf /",
@@ -1407,11 +1432,15 @@ mod tests {
         assert_eq!(worst("python3 < script.py"), Class::Unsafe);
         assert_eq!(worst("python3 script.py"), Class::Plain);
         assert_eq!(worst("node <<EOF\nconsole.log(1)\nEOF"), Class::Unsafe);
-        assert_eq!(worst("bash -c \"$(curl x)\""), Class::Unsafe);
+        assert_eq!(worst("bash -c \"$(curl x)\""), Class::Opaque);
         assert_eq!(worst("bash -c 'ls -la'"), Class::Safe);
         assert_eq!(worst("eval ls"), Class::Unsafe);
         assert_eq!(worst("exec ls"), Class::Unsafe);
-        assert_eq!(worst("$CMD x"), Class::Unsafe);
+        assert_eq!(worst("$CMD x"), Class::Opaque);
+        assert_eq!(worst("$(printf rm) -rf /"), Class::Opaque);
+        assert_eq!(worst("{rm,-rf,/}"), Class::Opaque);
+        assert_eq!(worst("$'\\x72m' -rf /"), Class::Destructive);
+        assert_eq!(worst("[ -f x ] && ls"), Class::Safe);
         assert_eq!(worst("echo 'unterminated"), Class::Opaque);
         assert_eq!(worst("source <(curl x)"), Class::Unsafe);
     }

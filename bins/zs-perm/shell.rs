@@ -846,8 +846,8 @@ impl Parser {
         }
     }
 
-    /// The inside of `$'…'`: C escapes, kept approximately (the text only
-    /// feeds rules and messages).
+    /// The inside of `$'…'`, decoded as bash does: a command name spelled
+    /// `$'\x72m'` is `rm`, and must be judged as `rm`.
     fn ansi_c(&mut self, w: &mut Word) -> Result<(), String> {
         loop {
             match self.peek() {
@@ -858,16 +858,63 @@ impl Parser {
                 }
                 Some('\\') => {
                     let e = self.peek_at(1).ok_or("unterminated $'…' quote")?;
-                    w.text.push(match e {
-                        'n' => '\n',
-                        't' => '\t',
-                        'r' => '\r',
-                        'e' | 'E' => '\u{1b}',
-                        'a' => '\u{7}',
-                        '0' => '\0',
-                        other => other,
-                    });
                     self.i += 2;
+                    let simple = match e {
+                        'n' => Some('\n'),
+                        't' => Some('\t'),
+                        'r' => Some('\r'),
+                        'e' | 'E' => Some('\u{1b}'),
+                        'a' => Some('\u{7}'),
+                        'b' => Some('\u{8}'),
+                        'f' => Some('\u{c}'),
+                        'v' => Some('\u{b}'),
+                        '\\' | '\'' | '"' | '?' => Some(e),
+                        _ => None,
+                    };
+                    if let Some(c) = simple {
+                        w.text.push(c);
+                        continue;
+                    }
+                    let (radix, max) = match e {
+                        'x' => (16, 2),
+                        'u' => (16, 4),
+                        'U' => (16, 8),
+                        '0'..='7' => {
+                            // The first digit is part of the number.
+                            self.i -= 1;
+                            (8, 3)
+                        }
+                        'c' => {
+                            let c = self.peek().ok_or("unterminated $'…' quote")?;
+                            self.i += 1;
+                            w.text
+                                .push(char::from_u32(u32::from(c) & 0x1f).unwrap_or('?'));
+                            continue;
+                        }
+                        other => {
+                            w.text.push('\\');
+                            w.text.push(other);
+                            continue;
+                        }
+                    };
+                    let mut n: u32 = 0;
+                    let mut digits = 0;
+                    while digits < max {
+                        match self.peek().and_then(|c| c.to_digit(radix)) {
+                            Some(d) => {
+                                n = n.saturating_mul(radix).saturating_add(d);
+                                self.i += 1;
+                                digits += 1;
+                            }
+                            None => break,
+                        }
+                    }
+                    if digits == 0 {
+                        w.text.push('\\');
+                        w.text.push(e);
+                    } else {
+                        w.text.push(char::from_u32(n).unwrap_or('\u{fffd}'));
+                    }
                 }
                 Some(c) => {
                     w.text.push(c);
@@ -1187,6 +1234,13 @@ mod tests {
         assert_eq!(flatten(&nodes)[0].redirs[0].kind, RedirKind::Out);
         let nodes = parse("x=(a $(id) c)").unwrap();
         assert_eq!(flatten(&nodes).len(), 2);
+    }
+
+    #[test]
+    fn ansi_c_quotes_are_decoded() {
+        assert_eq!(cmds(r"$'\x72m' -rf /"), ["rm -rf /"]);
+        assert_eq!(cmds(r"$'\162\155' x"), ["rm x"]);
+        assert_eq!(cmds(r"$'\u0072m' $'a\'b' $'\q'"), ["rm a'b \\q"]);
     }
 
     #[test]

@@ -505,6 +505,38 @@ const CASES: &[(&str, &str, &str, &str, &str)] = &[
         "allow",
     ),
     (PLAIN, "standard", "bash", r#"{"command":""}"#, "allow"),
+    // Obfuscated names are decoded or refused.
+    (
+        PLAIN,
+        "yolo",
+        "bash",
+        r#"{"command":"$'\\x72m' -rf /"}"#,
+        "ask",
+    ),
+    (PLAIN, "yolo", "bash", r#"{"command":"{rm,-rf,/}"}"#, "ask"),
+    (
+        PLAIN,
+        "yolo",
+        "bash",
+        r#"{"command":"$(printf rm) -rf /"}"#,
+        "ask",
+    ),
+    (PLAIN, "yolo", "bash", r#"{"command":"r''m -rf ~"}"#, "ask"),
+    (PLAIN, "yolo", "bash", r#"{"command":"\\rm -rf /"}"#, "ask"),
+    (
+        PLAIN,
+        "yolo",
+        "bash",
+        r#"{"command":"find / -name core -exec rm {} +"}"#,
+        "ask",
+    ),
+    (
+        PLAIN,
+        "yolo",
+        "bash",
+        r#"{"command":"find . -name '*.o' | xargs rm"}"#,
+        "ask",
+    ),
     // MCP names and rules about them.
     (
         r#"{"permissions":{"doom_loop":false,"rules":[{"tool":"mcp__github__*","action":"allow"},{"tool":"mcp__github__delete_repo","action":"deny"}]}}"#,
