@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Writes a permission decision for every tool call in an NDJSON event
 /// stream, passing every other line through.
 #[derive(Debug, Parser)]
-#[command(name = "zs-perm", version, about, long_about = None)]
+#[command(name = "zs-perm", version)]
 pub struct Args {
     /// Ask for every call (mode restrictive)
     #[arg(short = 'R', long, global = true)]

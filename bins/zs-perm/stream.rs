@@ -68,6 +68,13 @@ pub fn run(args: &Args, setup: Setup) -> Result<(), Error> {
         history,
         history_dirty: false,
     };
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        // Rather than wait in silence for events a person will not type.
+        cli::warn(
+            "zs-perm",
+            "reading NDJSON events on standard input (Ctrl-D ends; see zs-perm --help)",
+        );
+    }
     let result = f.run(std::io::stdin().lock());
     // Once, at the end: a turn is one process, and replacing the file after
     // every message costs a flush on ext4 (rename over an existing file).
