@@ -124,6 +124,10 @@ pub struct RecordArgs {
     /// Write a progress line on stderr for every tool call and its outcome
     #[arg(long)]
     pub progress: bool,
+    /// At the end, write what the conversation waits for (as `state`
+    /// prints it) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<PathBuf>,
 }
 
 /// The keys `get` knows.

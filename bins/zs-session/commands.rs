@@ -73,6 +73,7 @@ pub fn run() -> Result<(), Error> {
                 &env.resolve(&a.s.session)?,
                 lock_wait(&settings),
                 a.progress,
+                a.state.as_deref(),
             )
         }
         Cmd::Compact(a) => compact::run(&env, a),

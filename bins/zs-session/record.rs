@@ -5,7 +5,9 @@
 //! already on disk.
 //!
 //! With `--progress`, a line per tool call and per outcome goes to stderr
-//! (progress.rs), so `zerostack` shows what happens without parsing JSON.
+//! (progress.rs), so `zerostack` shows what happens without parsing JSON;
+//! with `--state FILE`, what the conversation now waits for is written to
+//! FILE at the end, which saves the wrapper a `state` process per round.
 //!
 //! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
 //! stages before this one flush what they hold (a partial assistant
@@ -14,10 +16,12 @@
 //! its default and ends the process at once, as SIGKILL does: the session
 //! stays valid either way, since each entry is one fsynced write.
 
+use crate::commands::state_word;
 use crate::entries::{STORED, type_of};
 use crate::progress::Progress;
 use crate::store::SessionRef;
 use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -59,8 +63,14 @@ pub fn judge(no: u64, text: &str) -> Verdict {
 }
 
 /// Records stdin into `s`; with `progress`, also writes progress lines on
-/// stderr (see progress.rs).
-pub fn run(s: &SessionRef, lock_wait: Duration, progress: bool) -> Result<(), Error> {
+/// stderr (see progress.rs); with `state`, writes the state word to that
+/// file at the end.
+pub fn run(
+    s: &SessionRef,
+    lock_wait: Duration,
+    progress: bool,
+    state: Option<&Path>,
+) -> Result<(), Error> {
     // Registered before anything else, so an early Ctrl-C does not kill us.
     // The flag is never read: the handler only replaces the default action.
     let sigint = Arc::new(AtomicBool::new(false));
@@ -119,6 +129,17 @@ pub fn run(s: &SessionRef, lock_wait: Duration, progress: bool) -> Result<(), Er
                 }
             }
         }
+    }
+    if let Some(path) = state {
+        // What `zs-session state` would print, without another process:
+        // the wrapper asks after every round.
+        let word = state_word(&s.load()?, &s.id);
+        std::fs::write(path, format!("{word}\n")).map_err(|e| {
+            Error::failure(format!(
+                "cannot write the state to '{}': {e}",
+                path.display()
+            ))
+        })?;
     }
     if bad > 0 {
         return Err(Error::input(format!(

@@ -78,3 +78,23 @@ fn record_progress_names_each_call_and_its_outcome_on_stderr() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn record_state_writes_what_the_conversation_waits_for() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    let file = h.path().join("state");
+    let rec = |lines: &[&str]| {
+        let out = zs(
+            &h,
+            &["record", &id, "--state", file.to_str().unwrap()],
+            &(lines.join("\n") + "\n"),
+        );
+        assert!(out.status.success());
+        std::fs::read_to_string(&file).unwrap()
+    };
+    assert_eq!(rec(&[USER, CALLS, RES1]), "interrupted\n");
+    assert_eq!(rec(&[RES2]), "model\n");
+    assert_eq!(rec(&[ANSWER]), "user\n");
+    assert_eq!(ok(zs(&h, &["state", &id], "")), "user\n");
+}
