@@ -279,7 +279,8 @@ pub enum Decision {
 pub struct Permission {
     pub call_id: String,
     pub decision: Decision,
-    /// Who decided: `mode`, `rule`, `user`, `allowlist`, `policy`, `flag`.
+    /// Who decided: `mode`, `rule`, `user`, `allowlist`, `policy`, `flag`,
+    /// `doom_loop` (docs/permissions.md).
     pub by: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rule: Option<String>,
