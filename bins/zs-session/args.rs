@@ -140,8 +140,9 @@ pub struct GetArgs {
     #[command(flatten)]
     pub s: SessionArg,
     /// id, name, cwd, created, model, provider, prompt, mode, file, dir or
-    /// project; without it, the header with later changes applied
-    pub key: Option<String>,
+    /// project; several: one line each (empty when unset); none: the
+    /// header with later changes applied
+    pub keys: Vec<String>,
 }
 
 #[derive(Debug, ClapArgs)]

@@ -68,13 +68,15 @@ pub fn run() -> Result<(), Error> {
         Cmd::Append(a) => append(&env, a),
         Cmd::Context(a) => context_cmd(&env, a),
         Cmd::Record(a) => {
-            let (_, settings) = settings()?;
-            record::run(
-                &env.resolve(&a.s.session)?,
-                lock_wait(&settings),
-                a.progress,
-                a.state.as_deref(),
-            )
+            let (config, settings) = settings()?;
+            let s = env.resolve(&a.s.session)?;
+            let end = a.state.as_deref().map(|path| record::StateOut {
+                path,
+                env: &env,
+                config: &config,
+                settings: &settings,
+            });
+            record::run(&s, lock_wait(&settings), a.progress, end)
         }
         Cmd::Compact(a) => compact::run(&env, a),
         Cmd::Fork(a) => fork(&env, a),
@@ -551,8 +553,27 @@ fn get(env: &Env, a: args::GetArgs) -> Result<(), Error> {
     let s = env.resolve(&a.s.session)?;
     let l = s.load()?;
     let meta = l.meta();
+    if let Some(k) = a
+        .keys
+        .iter()
+        .find(|k| !args::GET_KEYS.contains(&k.as_str()))
+    {
+        return Err(Error::usage(format!(
+            "unknown key '{k}' (known: {})",
+            args::GET_KEYS.join(", ")
+        )));
+    }
     let mut out = stdout();
-    let Some(key) = a.key else {
+    if a.keys.len() > 1 {
+        // Several keys: one line each, empty when unset, for `read`.
+        for k in &a.keys {
+            let v = detail(&s, &meta, k)?;
+            writeln!(out, "{}", v.unwrap_or_default())?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    let Some(key) = a.keys.first() else {
         let mut fields = l.header.clone();
         for (k, v) in [
             ("cwd", &meta.cwd),
@@ -571,7 +592,17 @@ fn get(env: &Env, a: args::GetArgs) -> Result<(), Error> {
         out.flush()?;
         return Ok(());
     };
-    let value = match key.as_str() {
+    if let Some(v) = detail(&s, &meta, key)? {
+        writeln!(out, "{v}")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// One detail of a session by its `get` key.
+fn detail(s: &SessionRef, meta: &crate::entries::Meta, key: &str) -> Result<Option<String>, Error> {
+    let meta = meta.clone();
+    Ok(match key {
         "id" => Some(s.id.clone()),
         "name" => meta.name,
         "cwd" => meta.cwd,
@@ -589,12 +620,7 @@ fn get(env: &Env, a: args::GetArgs) -> Result<(), Error> {
                 args::GET_KEYS.join(", ")
             )));
         }
-    };
-    if let Some(v) = value {
-        writeln!(out, "{v}")?;
-    }
-    out.flush()?;
-    Ok(())
+    })
 }
 
 fn prompt(env: &Env, a: args::PromptArgs) -> Result<(), Error> {

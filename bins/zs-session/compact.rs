@@ -14,7 +14,7 @@ use crate::args::CompactArgs;
 use crate::clock;
 use crate::commands::{Env, lock_wait, settings, system_for};
 use crate::context::trim_text;
-use crate::entries::Kind;
+use crate::entries::{Kind, Loaded, Meta};
 use crate::history::{self, Item};
 use crate::prompts;
 use crate::settings::Settings;
@@ -25,6 +25,7 @@ use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use zerostack::cli::warn;
+use zerostack::config::Config;
 use zerostack::error::{Error, Kind as ErrorKind};
 use zerostack::protocol::{Assistant, Block, Event, Usage};
 
@@ -250,6 +251,42 @@ fn flag_value(args: &[String], flag: &str) -> Option<String> {
     found
 }
 
+/// The window of the model the next call uses: one named after `--`, else
+/// the session's, else the configured default.
+fn window(config: &Config, settings: &Settings, meta: &Meta, chat_args: &[String]) -> u64 {
+    let model = flag_value(chat_args, "--model")
+        .or(meta.model.clone())
+        .or(config.model.clone());
+    settings.window(config, model.as_deref())
+}
+
+/// Whether `--auto` compacts: it is on, and the context plus the reserve
+/// passes the window.
+fn over(settings: &Settings, before: u64, window: u64) -> bool {
+    settings.auto_compact && before.saturating_add(settings.compact_reserve) > window
+}
+
+/// Whether `compact --auto` (without arguments for zs-chat) would compact
+/// `l` now: over the window, with something old enough to summarize.
+pub fn due(
+    l: &Loaded,
+    id: &str,
+    env: &Env,
+    config: &Config,
+    settings: &Settings,
+) -> Result<bool, Error> {
+    if !settings.auto_compact {
+        return Ok(false);
+    }
+    let (system, _) = system_for(l, env, settings, None, true)?;
+    let replay = history::replay(l, id);
+    let before = context_tokens(&system, &replay);
+    Ok(
+        over(settings, before, window(config, settings, &l.meta(), &[]))
+            && choose_cut(&replay.items, settings.keep_recent_tokens).is_some(),
+    )
+}
+
 pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
     let s = env.resolve(&a.s.session)?;
     let (config, settings) = settings()?;
@@ -258,15 +295,8 @@ pub fn run(env: &Env, a: CompactArgs) -> Result<(), Error> {
     let (system, cwd) = system_for(&l, env, &settings, None, true)?;
     let replay = history::replay(&l, &s.id);
     let before = context_tokens(&system, &replay);
-    // The window of the model the next call uses: one named after `--`,
-    // else the session's, else the configured default.
-    let model = flag_value(&a.chat_args, "--model")
-        .or(meta.model.clone())
-        .or(config.model.clone());
-    let window = settings.window(&config, model.as_deref());
-    if a.auto
-        && (!settings.auto_compact || before.saturating_add(settings.compact_reserve) <= window)
-    {
+    let window = window(&config, &settings, &meta, &a.chat_args);
+    if a.auto && !over(&settings, before, window) {
         return Ok(());
     }
     let keep = a.keep_recent.unwrap_or(settings.keep_recent_tokens);

@@ -6,8 +6,9 @@
 //!
 //! With `--progress`, a line per tool call and per outcome goes to stderr
 //! (progress.rs), so `zerostack` shows what happens without parsing JSON;
-//! with `--state FILE`, what the conversation now waits for is written to
-//! FILE at the end, which saves the wrapper a `state` process per round.
+//! with `--state FILE`, what the conversation now waits for (and whether
+//! `compact --auto` would compact it) is written to FILE at the end, which
+//! saves the wrapper a `state` and a `compact` process per round.
 //!
 //! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
 //! stages before this one flush what they hold (a partial assistant
@@ -16,15 +17,18 @@
 //! its default and ends the process at once, as SIGKILL does: the session
 //! stays valid either way, since each entry is one fsynced write.
 
-use crate::commands::state_word;
+use crate::commands::{Env, state_word};
+use crate::compact;
 use crate::entries::{STORED, type_of};
 use crate::progress::Progress;
+use crate::settings::Settings;
 use crate::store::SessionRef;
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use zerostack::config::Config;
 use zerostack::error::{Error, Kind};
 use zerostack::lines::{Input, LineReader, Writer};
 use zerostack::protocol::Event;
@@ -62,14 +66,38 @@ pub fn judge(no: u64, text: &str) -> Verdict {
     }
 }
 
+/// Where and how to write the state at the end (`--state FILE`).
+pub struct StateOut<'a> {
+    pub path: &'a Path,
+    pub env: &'a Env,
+    pub config: &'a Config,
+    pub settings: &'a Settings,
+}
+
+impl StateOut<'_> {
+    /// Writes the state word, followed by ` compact` when the conversation
+    /// waits for the model and `compact --auto` would compact it first.
+    fn write(&self, s: &SessionRef) -> Result<(), Error> {
+        let l = s.load()?;
+        let word = state_word(&l, &s.id);
+        let due = word == "model" && compact::due(&l, &s.id, self.env, self.config, self.settings)?;
+        let line = format!("{word}{}\n", if due { " compact" } else { "" });
+        std::fs::write(self.path, line).map_err(|e| {
+            Error::failure(format!(
+                "cannot write the state to '{}': {e}",
+                self.path.display()
+            ))
+        })
+    }
+}
+
 /// Records stdin into `s`; with `progress`, also writes progress lines on
-/// stderr (see progress.rs); with `state`, writes the state word to that
-/// file at the end.
+/// stderr (see progress.rs); with `state`, writes the state at the end.
 pub fn run(
     s: &SessionRef,
     lock_wait: Duration,
     progress: bool,
-    state: Option<&Path>,
+    state: Option<StateOut>,
 ) -> Result<(), Error> {
     // Registered before anything else, so an early Ctrl-C does not kill us.
     // The flag is never read: the handler only replaces the default action.
@@ -130,16 +158,11 @@ pub fn run(
             }
         }
     }
-    if let Some(path) = state {
-        // What `zs-session state` would print, without another process:
-        // the wrapper asks after every round.
-        let word = state_word(&s.load()?, &s.id);
-        std::fs::write(path, format!("{word}\n")).map_err(|e| {
-            Error::failure(format!(
-                "cannot write the state to '{}': {e}",
-                path.display()
-            ))
-        })?;
+    if let Some(end) = state {
+        // What `zs-session state` would print, and whether `compact --auto`
+        // has work, without two more processes: the wrapper asks after
+        // every round.
+        end.write(s)?;
     }
     if bad > 0 {
         return Err(Error::input(format!(

@@ -389,3 +389,54 @@ fn a_prompt_with_a_mode_sets_the_mode_and_flags_override_it() {
     run.assert_code(0);
     assert!(t.file("made.txt").exists(), "{}", run.dump());
 }
+
+#[test]
+fn compaction_runs_between_rounds_of_one_run_when_the_recorder_says_so() {
+    let mut t = Agent::new(vec![
+        Reply {
+            usage: Usage {
+                input: 3500,
+                output: 10,
+                ..Usage::default()
+            },
+            ..call("c1", "read", json!({"path": "big.txt"}))
+        },
+        Reply::text("## Goal\nRead big.txt."),
+        Reply::text("It is big."),
+    ]);
+    t.config["session"] = json!({
+        "context_window": 4000,
+        "compact_reserve": 1000,
+        "keep_recent_tokens": 1,
+    });
+    std::fs::write(t.file("big.txt"), "data\n".repeat(50)).unwrap();
+    let run = t.run(&["--json", "-p", "read big.txt"], "");
+    run.assert_code(0);
+    assert_eq!(t.requests().len(), 3);
+    assert!(content_text(&t.messages(1)[0]["content"]).starts_with("You summarize a conversation"));
+    let texts = user_texts(&t.messages(2));
+    assert!(texts[0].contains("Read big.txt."), "{texts:?}");
+    // The call and its result come after the cut and are kept.
+    assert_eq!(call_ids(&t.messages(2)), ["c1"]);
+    let events = run.events();
+    assert!(events.iter().any(|e| e["type"] == "compaction"));
+    assert_eq!(events.last().unwrap()["content"][0]["text"], "It is big.");
+}
+
+#[test]
+fn a_model_named_on_continue_is_used_and_recorded() {
+    let t = Agent::new(vec![
+        Reply::text("One."),
+        Reply::text("Two."),
+        Reply::text("Three."),
+    ]);
+    t.run(&["--model", "m-first", "-p", "hi"], "")
+        .assert_code(0);
+    t.run(&["-c", "-p", "again"], "").assert_code(0);
+    assert_eq!(t.requests()[1].body["model"], "m-first");
+    t.run(&["-c", "--model", "m-\"second\"", "-p", "more"], "")
+        .assert_code(0);
+    assert_eq!(t.requests()[2].body["model"], "m-\"second\"");
+    let id = t.last_session();
+    assert_eq!(t.session(&["get", &id, "model"]), "m-\"second\"\n");
+}

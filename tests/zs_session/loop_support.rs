@@ -98,3 +98,40 @@ fn record_state_writes_what_the_conversation_waits_for() {
     assert_eq!(rec(&[ANSWER]), "user\n");
     assert_eq!(ok(zs(&h, &["state", &id], "")), "user\n");
 }
+
+#[test]
+fn record_state_says_when_the_next_call_needs_a_compaction() {
+    let h = Home::new();
+    h.write_config(
+        r#"{"session":{"context_window":2000,"compact_reserve":1000,"keep_recent_tokens":1}}"#,
+    );
+    let id = new_session(&h, &[]);
+    let file = h.path().join("state");
+    let big = r#"{"type":"assistant","content":[{"type":"tool_call","id":"c1","name":"read","arguments":{"path":"a.txt"}}],"stop":"tool_calls","usage":{"input":1500,"output":10}}"#;
+    let out = zs(
+        &h,
+        &["record", &id, "--state", file.to_str().unwrap()],
+        &[USER, big, RES1].join("\n"),
+    );
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "model compact\n");
+    // Off in the config: never.
+    h.write_config(
+        r#"{"session":{"auto_compact":false,"context_window":2000,"compact_reserve":1000}}"#,
+    );
+    let out = zs(&h, &["record", &id, "--state", file.to_str().unwrap()], "");
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "model\n");
+}
+
+#[test]
+fn get_with_several_keys_prints_a_line_each() {
+    let h = Home::new();
+    let id = new_session(&h, &["--model", "m1"]);
+    let out = ok(zs(&h, &["get", &id, "id", "provider", "model"], ""));
+    assert_eq!(out, format!("{id}\n\nm1\n"));
+    let out = zs(&h, &["get", &id, "id", "nope"], "");
+    assert_eq!(out.status.code(), Some(2));
+    // Nothing is printed before the bad key is found.
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(&id));
+}
