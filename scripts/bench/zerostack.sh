@@ -10,8 +10,11 @@
 #     state; target < 5 ms of CPU). The fixed cost of a run (session,
 #     schema, message, final answer) is measured apart with a one-round
 #     task, and the per-round figures are (five rounds - one round) / 4;
-#   - a baseline: the model's own time, the same five replies fetched
-#     straight from the server.
+#   - baselines: the model's own time, the same five replies fetched
+#     straight from the server; and the start-up of a process on this
+#     machine (bash forking and executing /bin/true), since a round is five
+#     processes (context, chat, perm, tool, record) and their start-up is
+#     most of its cost.
 # The server runs outside the measured tree. `context` on a 5,000-entry
 # session is measured by scripts/bench/zs-session.sh.
 #
@@ -135,9 +138,16 @@ print(statistics.median(task() for _ in range(runs)))
 PY
 )
 
-python3 - "$five" "$one" "$model" "$RUNS" <<'PY'
+# The cost of starting a process, from bash, as the wrapper starts each
+# stage: user + sys of 500 fork-and-execs of /bin/true.
+# shellcheck disable=SC2016 # the loop is for the inner bash to expand
+spawn=$(/usr/bin/time -f "%U %S" bash -c 'for _ in $(seq 500); do /bin/true; done' 2>&1 | tail -n 1)
+
+python3 - "$five" "$one" "$model" "$RUNS" "$spawn" <<'PY'
 import json, sys
 five, one, model, runs = json.loads(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
+user, sys_ = (float(x) for x in sys.argv[5].split())
+spawn = (user + sys_) * 1000 / 500
 rounds = 4
 wall = (five["wall_ms"] - one["wall_ms"]) / rounds
 cpu = (five["cpu_ms"] - one["cpu_ms"]) / rounds
@@ -149,4 +159,5 @@ print(f"zerostack one-round task (the fixed cost of a run): wall {one['wall_ms']
 print(f"zerostack per tool round trip: wall {wall:.1f} ms")
 print(f"zerostack per tool round trip: CPU {cpu:.1f} ms (target < 5 ms) {ok(cpu < 5)}")
 print(f"zerostack baseline, the model alone (five replies from the server): {model:.1f} ms wall, {model / 5:.2f} ms per reply")
+print(f"zerostack baseline, starting a process (bash fork + exec of /bin/true): {spawn:.2f} ms CPU; a round starts 5, {5 * spawn:.1f} ms")
 PY
