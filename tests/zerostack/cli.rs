@@ -147,3 +147,36 @@ fn help_documents_every_option_and_exit_code_and_the_man_page_follows() {
         );
     }
 }
+
+#[test]
+fn resume_lists_the_sessions_on_the_terminal_and_continues_the_one_picked() {
+    let t = Agent::new(vec![
+        Reply::text("A."),
+        Reply::text("B."),
+        Reply::text("Back in the first."),
+    ]);
+    t.run(&["-p", "first"], "").assert_code(0);
+    t.run(&["-p", "second"], "").assert_code(0);
+    let Some(mut c) = t.command_on_tty(&["-r", "-p", "next"]) else {
+        eprintln!("skipped: no script(1)");
+        return;
+    };
+    // Newest first: 1 is "second", 2 is "first".
+    let run = run_bounded(&mut c, "2\n");
+    run.assert_code(0);
+    assert!(run.stdout.contains("  2  "), "{}", run.dump());
+    assert!(run.stdout.contains("Back in the first."), "{}", run.dump());
+    assert_eq!(user_texts(&t.messages(2)), ["first", "next"]);
+}
+
+#[test]
+fn a_terminal_without_p_is_for_the_front_end() {
+    let t = Agent::new(vec![]);
+    let Some(mut c) = t.command_on_tty(&[]) else {
+        eprintln!("skipped: no script(1)");
+        return;
+    };
+    let run = run_bounded(&mut c, "");
+    run.assert_code(2);
+    assert!(run.stdout.contains("zs-tui"), "{}", run.dump());
+}

@@ -176,3 +176,45 @@ fn the_turn_limit_stops_the_loop_with_exit_6() {
     run.assert_code(0);
     assert_eq!(run.stdout, "Finally.\n");
 }
+
+#[test]
+fn ctrl_c_while_the_model_streams_leaves_a_session_that_goes_on() {
+    let t = Agent::new(vec![
+        Reply {
+            text: "This answer streams slowly and is cut short".into(),
+            chunk: 1,
+            delay_ms: 50,
+            ..Reply::default()
+        },
+        Reply::text("Finished now."),
+    ]);
+    let mut child = t.spawn(&["-p", "tell me"], "");
+    wait_for("the reply to start", Duration::from_secs(20), || {
+        !t.requests().is_empty()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    signal_group(child.id(), "INT");
+    let (code, stdout, stderr) = wait_bounded(&mut child, Duration::from_secs(20));
+    assert_eq!(code, Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(stdout, "");
+    // zs-chat writes the partial reply with stop "interrupted"; it is
+    // stored when the stages between it and the recorder pass it on as
+    // they stop. Either way the session is valid: the partial reply, or
+    // the question still waiting for the model.
+    let id = t.last_session();
+    let out = t.zs("zs-session", &["last", &id, "--json"]);
+    if out.status.success() {
+        let last: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("an assistant line");
+        assert_eq!(last["stop"], "interrupted", "{last}");
+        assert_eq!(t.session(&["state", &id]), "user\n");
+    } else {
+        assert_eq!(t.session(&["state", &id]), "model\n");
+    }
+    let run = t.run(&["-c", "-p", "go on"], "");
+    run.assert_code(0);
+    assert_eq!(run.stdout, "Finished now.\n");
+    let texts = user_texts(&t.messages(1));
+    assert_eq!(texts.first().map(String::as_str), Some("tell me"));
+    assert_eq!(texts.last().map(String::as_str), Some("go on"));
+}

@@ -133,6 +133,32 @@ impl Agent {
         c
     }
 
+    /// The wrapper with `args` on a terminal of its own, through script(1)
+    /// (None when the system has no `script`): its stdin and /dev/tty are
+    /// a pseudo-terminal fed from this command's stdin.
+    pub fn command_on_tty(&self, args: &[&str]) -> Option<Command> {
+        let script = ["/usr/bin/script", "/bin/script"]
+            .into_iter()
+            .find(|p| Path::new(p).exists())?;
+        let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
+        let mut line = quote(&wrapper().to_string_lossy());
+        for a in args {
+            line.push(' ');
+            line.push_str(&quote(a));
+        }
+        let c = self.command(&[]);
+        let mut s = Command::new(script);
+        s.args(["-qec", &line, "/dev/null"]);
+        s.env_clear();
+        for (k, v) in c.get_envs() {
+            if let Some(v) = v {
+                s.env(k, v);
+            }
+        }
+        s.current_dir(&self.project);
+        Some(s)
+    }
+
     /// Runs the wrapper with `args` and `stdin`, bounded by [`RUN_TIMEOUT`].
     pub fn run(&self, args: &[&str], stdin: &str) -> Run {
         let mut c = self.command(args);
