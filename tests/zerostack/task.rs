@@ -429,6 +429,7 @@ fn a_model_named_on_continue_is_used_and_recorded() {
         Reply::text("One."),
         Reply::text("Two."),
         Reply::text("Three."),
+        Reply::text("Four."),
     ]);
     t.run(&["--model", "m-first", "-p", "hi"], "")
         .assert_code(0);
@@ -439,4 +440,10 @@ fn a_model_named_on_continue_is_used_and_recorded() {
     assert_eq!(t.requests()[2].body["model"], "m-\"second\"");
     let id = t.last_session();
     assert_eq!(t.session(&["get", &id, "model"]), "m-\"second\"\n");
+    // A provider alone takes its own default model (the config's here).
+    t.run(&["-c", "--provider", "openai-compatible", "-p", "last"], "")
+        .assert_code(0);
+    assert_eq!(t.requests()[3].body["model"], "mock-model");
+    assert_eq!(t.session(&["get", &id, "model"]), "");
+    assert_eq!(t.session(&["get", &id, "provider"]), "openai-compatible\n");
 }
