@@ -106,23 +106,23 @@ impl Filter<'_> {
         let mut failure = None;
         loop {
             let msg = rx.recv().unwrap_or(Msg::End);
-            if self.cancelled() {
+            if signals::again() {
                 return self.interrupted();
             }
             match msg {
                 Msg::Line(Input::Line { no, text }) => self.line(no, &text)?,
                 Msg::Line(Input::Bad { no, error }) => self.bad(no, &error)?,
-                Msg::Signal => continue,
+                Msg::Signal => {}
                 Msg::End => break,
                 Msg::Failed(e) => {
                     failure = Some(Error::failure(format!("cannot read stdin: {e}")));
                     break;
                 }
             }
-            self.run_ready(false)?;
-            if self.cancelled() {
-                return self.interrupted();
-            }
+            // Once interrupted, nothing runs: calls get their "interrupted"
+            // results without waiting for decisions, and the stream goes on
+            // passing through until upstream ends it.
+            self.run_ready(self.cancelled())?;
         }
         // End of input: no decision will come any more.
         self.run_ready(true)?;

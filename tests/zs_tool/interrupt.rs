@@ -108,7 +108,8 @@ fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
     });
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "{call}").unwrap();
-    // stdin stays open: the interrupt, not the end of input, must end it.
+    // stdin stays open: the interrupt, not the end of input, must stop the
+    // command.
     let mut seen = Vec::new();
     next_matching(&rx, &mut seen, |v| {
         v["type"] == "tool_output" && v["text"].as_str().unwrap_or("").contains("started")
@@ -147,8 +148,33 @@ fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
         skipped["content"].as_str().unwrap().contains("interrupted"),
         "{skipped}"
     );
-    assert_eq!(wait_exit(&mut child), 130);
+    // zs-tool goes on passing its input through until the input ends, so
+    // what upstream flushes after a Ctrl-C (zs-chat's partial message)
+    // still reaches the session; a call in it does not run.
+    let late = serde_json::json!({
+        "type": "assistant",
+        "stop": "interrupted",
+        "content": [
+            {"type": "text", "text": "partial"},
+            {"type": "tool_call", "id": "late", "name": "bash", "arguments": {"command": "touch ran"}}
+        ]
+    });
+    writeln!(stdin, "{late}").unwrap();
+    next_matching(&rx, &mut seen, |v| v == &late);
+    let refused = next_matching(&rx, &mut seen, |v| {
+        v["type"] == "tool_result" && v["call_id"] == "late"
+    });
+    assert_eq!(refused["is_error"], true, "{refused}");
+    assert!(
+        refused["content"].as_str().unwrap().contains("interrupted"),
+        "{refused}"
+    );
     drop(stdin);
+    assert_eq!(wait_exit(&mut child), 130);
+    assert!(
+        !home.path().join("ran").exists(),
+        "no call runs after an interrupt"
+    );
     for p in pids {
         wait_until(
             "the sleep grandchildren to be gone",
@@ -234,4 +260,50 @@ fn a_timeout_kills_grandchildren_that_ignore_term() {
         Duration::from_secs(10),
         || !alive(p),
     );
+}
+
+#[test]
+fn a_second_interrupt_ends_zs_tool_while_its_input_is_still_open() {
+    let home = Home::new();
+    let mut cmd = home.std_cmd("zs-tool");
+    cmd.arg("--no-permission-check")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    let mut child = cmd.spawn().unwrap();
+    let rx = lines(&mut child);
+    let call = serde_json::json!({
+        "type": "assistant",
+        "stop": "tool_calls",
+        "content": [{"type": "tool_call", "id": "c", "name": "bash",
+                     "arguments": {"command": "echo started; sleep 300"}}]
+    });
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{call}").unwrap();
+    let mut seen = Vec::new();
+    next_matching(&rx, &mut seen, |v| {
+        v["type"] == "tool_output" && v["text"].as_str().unwrap_or("").contains("started")
+    });
+    let pid = child.id().to_string();
+    let kill = |sig: &str| {
+        let st = std::process::Command::new("kill")
+            .args([sig, pid.as_str()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    kill("-INT");
+    next_matching(&rx, &mut seen, |v| {
+        v["type"] == "tool_result" && v["call_id"] == "c"
+    });
+    // The first interrupt leaves zs-tool passing input through; the second
+    // ends it although its input is still open.
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "exited on the first signal"
+    );
+    kill("-INT");
+    assert_eq!(wait_exit(&mut child), 130);
+    drop(stdin);
 }
