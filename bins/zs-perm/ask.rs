@@ -202,7 +202,14 @@ impl Asker {
                     self.timeout.as_millis()
                 ));
             }
-            if stream.set_read_timeout(Some(left)).is_err() {
+            if crate::interrupt::interrupted() {
+                return fail(crate::interrupt::REASON.into());
+            }
+            // In slices, so an interrupt ends the wait at once.
+            if stream
+                .set_read_timeout(Some(left.min(crate::interrupt::POLL)))
+                .is_err()
+            {
                 return fail("cannot wait on the ask socket".into());
             }
             match reader.read_until(b'\n', &mut buf) {
@@ -218,17 +225,13 @@ impl Asker {
                         return fail("the answer is too long".into());
                     }
                 }
+                // A slice ran out; the top of the loop decides whether the
+                // whole wait did.
                 Err(e)
                     if matches!(
                         e.kind(),
                         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return fail(format!(
-                        "no answer from the front end within {} ms (ask_timeout_ms)",
-                        self.timeout.as_millis()
-                    ));
-                }
+                    ) => {}
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return fail(format!("cannot read the answer: {e}")),
             }
@@ -305,9 +308,15 @@ fn prompt(tty: &mut Tty, req: &Request, timeout: Duration) -> Option<Outcome> {
     tty.out.flush().ok()?;
     let mut wait_note = false;
     loop {
+        if crate::interrupt::interrupted() {
+            let _ = tty.out.write_all(b"\n(interrupted: denied)\n");
+            return Some(Outcome::NoAnswer(Via::Tty, crate::interrupt::REASON.into()));
+        }
         let left = deadline.saturating_duration_since(Instant::now());
-        let line = match tty.lines.recv_timeout(left) {
+        // In slices, so an interrupt ends the wait at once.
+        let line = match tty.lines.recv_timeout(left.min(crate::interrupt::POLL)) {
             Ok(l) => l,
+            Err(mpsc::RecvTimeoutError::Timeout) if !left.is_zero() => continue,
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 let _ = tty.out.write_all(b"\n(no answer in time: denied)\n");
                 return Some(Outcome::NoAnswer(

@@ -9,6 +9,7 @@ mod commands;
 mod decide;
 mod explain;
 mod glob;
+mod interrupt;
 mod ordered;
 mod policy;
 mod resolve;

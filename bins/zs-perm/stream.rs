@@ -75,11 +75,18 @@ pub fn run(args: &Args, setup: Setup) -> Result<(), Error> {
             "reading NDJSON events on standard input (Ctrl-D ends; see zs-perm --help)",
         );
     }
+    crate::interrupt::install()?;
     let result = f.run(std::io::stdin().lock());
     // Once, at the end: a turn is one process, and replacing the file after
     // every message costs a flush on ext4 (rename over an existing file).
     f.save_history();
-    result
+    match result {
+        Ok(()) if crate::interrupt::interrupted() => Err(Error::new(
+            zerostack::error::Kind::Interrupted,
+            "interrupted",
+        )),
+        r => r,
+    }
 }
 
 impl<W: std::io::Write> Filter<W> {
@@ -182,6 +189,17 @@ impl<W: std::io::Write> Filter<W> {
         let mut always = outcome.always;
         let mut extra = Map::new();
         extra.insert("mode".into(), Value::from(self.setup.mode.name()));
+        // After a Ctrl-C nothing runs, whatever the mode or the flags say;
+        // the call is not counted for the doom-loop guard either.
+        if crate::interrupt::interrupted() {
+            v = Verdict {
+                action: Action::Deny,
+                by: By::Policy,
+                rule: v.rule,
+                reason: crate::interrupt::REASON.into(),
+            };
+            return Ok(permission(id, v, extra));
+        }
         if self.setup.skip {
             return Ok(permission(id, v, extra));
         }

@@ -491,3 +491,94 @@ fn the_terminal_prompt_answers_always_and_deny_with_a_note() {
     let stored = std::fs::read_to_string(p.session().join("allowlist.json")).unwrap();
     assert!(stored.contains("curl *"), "{stored}");
 }
+
+/// Reads a child's stdout lines on a thread, so waits can time out.
+fn stdout_lines(child: &mut std::process::Child) -> mpsc::Receiver<Value> {
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(out).lines() {
+            let Ok(l) = l else { break };
+            if let Ok(v) = serde_json::from_str::<Value>(&l)
+                && tx.send(v).is_err()
+            {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+#[test]
+fn sigint_ends_a_pending_ask_denies_what_follows_and_passes_the_stream_on() {
+    use std::process::Stdio;
+    // The socket never answers and the timeout is long: only the interrupt
+    // can end the wait within the test's deadlines.
+    let p = Project::with_config(r#"{"permissions":{"ask_timeout_ms":60000}}"#);
+    let sock = p.home.path().join("ask.sock");
+    let _server = serve(&sock, vec![None]);
+    let mut child = without_tty(p.cmd().env("ZS_ASK_SOCKET", &sock))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let rx = stdout_lines(&mut child);
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(line(&[curl("c1", "https://a")]).as_bytes())
+        .unwrap();
+    // The assistant line passes through before the question is asked.
+    let first = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(first["type"], "assistant");
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    let st = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let c1 = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(5),
+        "the ask waited past the interrupt"
+    );
+    assert_eq!(
+        (c1["call_id"].as_str(), c1["decision"].as_str()),
+        (Some("c1"), Some("deny"))
+    );
+    assert!(
+        c1["reason"].as_str().unwrap().contains("interrupted"),
+        "{c1}"
+    );
+    // zs-perm is still there: what upstream flushes after the Ctrl-C passes
+    // on, and a call that would be allowed is denied now.
+    let late = json!({"type": "assistant", "stop": "interrupted", "content": [
+        {"type": "text", "text": "partial"},
+        {"type": "tool_call", "id": "c2", "name": "read", "arguments": {"path": "src/main.rs"}}
+    ]});
+    writeln!(stdin, "{late}").unwrap();
+    assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), late);
+    let c2 = rx.recv_timeout(Duration::from_secs(10)).unwrap();
+    assert_eq!(
+        (c2["call_id"].as_str(), c2["decision"].as_str()),
+        (Some("c2"), Some("deny"))
+    );
+    assert!(
+        c2["reason"].as_str().unwrap().contains("interrupted"),
+        "{c2}"
+    );
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "zs-perm did not exit at end of input"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(130));
+}
