@@ -30,9 +30,10 @@ fi
 
 echo "== tests" >&2
 if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --locked --no-fail-fast
-    # nextest does not run doctests; the library's examples are checked here.
+    # nextest does not run doctests; the library's examples are checked
+    # first, so the closing summary is nextest's count of every test.
     cargo test --locked --doc
+    cargo nextest run --locked --no-fail-fast
 else
     cargo test --locked --no-fail-fast
 fi
