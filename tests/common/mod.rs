@@ -82,3 +82,55 @@ pub fn ndjson(out: &[u8]) -> Vec<serde_json::Value> {
 pub fn of_type<'a>(events: &'a [serde_json::Value], t: &str) -> Vec<&'a serde_json::Value> {
     events.iter().filter(|e| e["type"] == t).collect()
 }
+
+/// Sends `sig` (a name: INT, KILL) to process group `pgid`, with kill(1):
+/// the package denies unsafe code, so no libc::kill here. A pid that leads
+/// no group is a quiet no-op.
+pub fn signal_group(pgid: u32, sig: &str) {
+    let _ = std::process::Command::new("kill")
+        .args([&format!("-{sig}"), "--", &format!("-{pgid}")])
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
+/// Waits for `child` (stdout and stderr piped) at most `limit`, reading both
+/// meanwhile. Past the limit it kills the child and its process group (when
+/// it leads one) and fails the test, naming `what` and showing the output.
+pub fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: std::time::Duration,
+    what: &str,
+) -> (Option<i32>, String, String) {
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let mut out = child.stdout.take().expect("stdout piped");
+    let mut err = child.stderr.take().expect("stderr piped");
+    let out_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let text = |t: std::thread::JoinHandle<Vec<u8>>| {
+        String::from_utf8_lossy(&t.join().unwrap_or_default()).into_owned()
+    };
+    let end = Instant::now() + limit;
+    let status = loop {
+        match child.try_wait().expect("wait") {
+            Some(s) => break s,
+            None if Instant::now() >= end => {
+                signal_group(child.id(), "KILL");
+                let _ = child.kill();
+                let _ = child.wait();
+                let (out, err) = (text(out_t), text(err_t));
+                panic!("{what} ran longer than {limit:?}\n--- stdout\n{out}--- stderr\n{err}");
+            }
+            None => std::thread::sleep(Duration::from_millis(5)),
+        }
+    };
+    (status.code(), text(out_t), text(err_t))
+}

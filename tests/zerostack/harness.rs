@@ -20,7 +20,7 @@ use crate::common::{Home, bin, ndjson};
 use crate::mock::script::{Call, Reply, Script};
 use crate::mock::server::{MockServer, Recorded};
 use serde_json::{Value, json};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -276,47 +276,13 @@ pub fn run_bounded(cmd: &mut Command, stdin: &str) -> Run {
     }
 }
 
-/// Waits for `child` (stdout and stderr piped) at most `limit`, reading
-/// both meanwhile; kills its process group and fails the test past that.
+/// Waits for a zerostack `child` at most `limit`; past it the child's
+/// process group is killed (tests/common).
 pub fn wait_bounded(child: &mut Child, limit: Duration) -> (Option<i32>, String, String) {
-    let mut out = child.stdout.take().expect("stdout piped");
-    let mut err = child.stderr.take().expect("stderr piped");
-    let out_t = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let end = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait().expect("wait") {
-            Some(s) => break s,
-            None if Instant::now() >= end => {
-                signal_group(child.id(), "KILL");
-                let _ = child.wait();
-                let out = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-                let err = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
-                panic!("zerostack ran longer than {limit:?}\n--- stdout\n{out}--- stderr\n{err}");
-            }
-            None => std::thread::sleep(Duration::from_millis(10)),
-        }
-    };
-    let out = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-    let err = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
-    (status.code(), out, err)
+    crate::common::wait_bounded(child, limit, "zerostack")
 }
 
-/// Sends `sig` (a name: INT, KILL) to process group `pgid`, with kill(1):
-/// the package denies unsafe code, so no libc::kill here.
-pub fn signal_group(pgid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .args([&format!("-{sig}"), "--", &format!("-{pgid}")])
-        .status();
-}
+pub use crate::common::signal_group;
 
 /// Sends `sig` to one process.
 pub fn signal(pid: u32, sig: &str) {

@@ -429,38 +429,9 @@ pub fn run_bounded(cmd: &mut Command, stdin: &str, limit: Duration) -> Run {
     }
 }
 
-/// Waits for `child` (whose stdout and stderr are piped) at most `limit`,
-/// reading both streams meanwhile; kills it and fails the test past that.
+/// Waits for a zs-chat `child` at most `limit` (tests/common).
 pub fn wait_bounded(child: &mut Child, limit: Duration) -> (Option<i32>, String, String) {
-    let mut out = child.stdout.take().expect("stdout piped");
-    let mut err = child.stderr.take().expect("stderr piped");
-    let out_t = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        s
-    });
-    let err_t = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        s
-    });
-    let end = Instant::now() + limit;
-    let status = loop {
-        match child.try_wait().expect("wait") {
-            Some(s) => break s,
-            None if Instant::now() >= end => {
-                let _ = child.kill();
-                let _ = child.wait();
-                let out = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-                let err = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
-                panic!("zs-chat ran longer than {limit:?}\n--- stdout\n{out}--- stderr\n{err}");
-            }
-            None => std::thread::sleep(Duration::from_millis(5)),
-        }
-    };
-    let out = String::from_utf8_lossy(&out_t.join().unwrap_or_default()).into_owned();
-    let err = String::from_utf8_lossy(&err_t.join().unwrap_or_default()).into_owned();
-    (status.code(), out, err)
+    crate::common::wait_bounded(child, limit, "zs-chat")
 }
 
 /// Conversation lines, for stdin.
