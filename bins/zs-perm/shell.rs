@@ -113,16 +113,7 @@ pub fn parse(src: &str) -> Result<Vec<Node>, String> {
 }
 
 fn parse_at(src: &str, depth: usize) -> Result<Vec<Node>, String> {
-    if depth > MAX_DEPTH {
-        return Err("commands nested too deep".into());
-    }
-    let mut p = Parser {
-        c: src.chars().collect(),
-        i: 0,
-        depth,
-        heredocs: Vec::new(),
-        piped: false,
-    };
+    let mut p = Parser::new(src, depth)?;
     let mut out = Vec::new();
     p.list(&mut out, End::Eof)?;
     Ok(out)
@@ -166,6 +157,21 @@ const KEYWORDS: &[&str] = &[
 ];
 
 impl Parser {
+    /// A parser over `src` at nesting `depth`; too deep is an error, so a
+    /// hostile command cannot recurse without bound.
+    fn new(src: &str, depth: usize) -> Result<Parser, String> {
+        if depth > MAX_DEPTH {
+            return Err("commands nested too deep".into());
+        }
+        Ok(Parser {
+            c: src.chars().collect(),
+            i: 0,
+            depth,
+            heredocs: Vec::new(),
+            piped: false,
+        })
+    }
+
     fn peek(&self) -> Option<char> {
         self.c.get(self.i).copied()
     }
@@ -1041,16 +1047,7 @@ impl Parser {
 /// Substitutions in an unquoted here-document body: `$(…)`, `${…}` and
 /// backticks run when the document is read.
 fn scan_expansions(body: &str, depth: usize) -> Result<Vec<Node>, String> {
-    if depth > MAX_DEPTH {
-        return Err("commands nested too deep".into());
-    }
-    let mut p = Parser {
-        c: body.chars().collect(),
-        i: 0,
-        depth,
-        heredocs: Vec::new(),
-        piped: false,
-    };
+    let mut p = Parser::new(body, depth)?;
     let mut subs = Vec::new();
     let mut scratch = Word::default();
     while let Some(ch) = p.peek() {
