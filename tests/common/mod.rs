@@ -13,6 +13,7 @@ pub fn bin(name: &str) -> PathBuf {
         "zs-tool" => env!("CARGO_BIN_EXE_zs-tool"),
         "zs-perm" => env!("CARGO_BIN_EXE_zs-perm"),
         "zs-session" => env!("CARGO_BIN_EXE_zs-session"),
+        "zs-tui" => env!("CARGO_BIN_EXE_zs-tui"),
         other => panic!("no such binary: {other}"),
     })
 }

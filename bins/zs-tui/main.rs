@@ -1,0 +1,22 @@
+//! zs-tui: the interactive front end. It runs the same turn loop as the
+//! wrapper (`zerostack -p --json`) for every prompt and renders the event
+//! stream. See zs-tui(1).
+
+// Until app.rs uses every module (the modules land one by one).
+#![allow(dead_code)]
+
+mod app;
+mod ask;
+mod btw;
+mod commands;
+mod editor;
+mod markdown;
+mod picker;
+mod pipeline;
+mod sessions;
+mod style;
+mod wrap;
+
+fn main() -> std::process::ExitCode {
+    zerostack::cli::run("zs-tui", app::run)
+}

@@ -1,0 +1,1 @@
+//! zs-tui end to end in tmux (stub until the tests land).
