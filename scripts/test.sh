@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The project's test command (README.md, .ci/run): formatting, lints, every
 # test through cargo-nextest, and shellcheck on the shell scripts. Installs
-# what it needs and is missing (shellcheck, GNU time) from Debian's packages.
+# what it needs and is missing (shellcheck, GNU time, tmux) from Debian's packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v shellcheck >/dev/null 2>&1 || need_apt+=(shellcheck)
 [ -x /usr/bin/time ] || need_apt+=(time)
+# zs-tui's end-to-end tests drive it in a tmux pane.
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 if [ "${#need_apt[@]}" -gt 0 ]; then
     echo "test.sh: installing ${need_apt[*]}" >&2
     SUDO=""
