@@ -1,0 +1,84 @@
+//! /btw: a side question on a fork of the context, answered inline while
+//! the run goes on, and never recorded in the session.
+
+use crate::harness::{Tui, assert_session_valid, bash, user_texts};
+use crate::mock::script::Reply;
+
+#[test]
+fn btw_answers_inline_during_a_run_and_is_never_recorded() {
+    let mut t = Tui::new(vec![
+        bash("c1", "sleep 8; echo slept"),
+        // The side question is the second request: it is asked while the
+        // first round's tool sleeps.
+        Reply::text("The answer is **forty-two**."),
+        Reply::text("Main task finished."),
+    ]);
+    t.start(&[]);
+    t.submit("main task");
+    t.wait_until("the running bash row", |s| {
+        s.rows
+            .iter()
+            .any(|r| r.trim_start().starts_with("… bash sleep 8"))
+    });
+    t.submit("/btw what is the answer?");
+    let s = t.wait_for("The answer is forty-two.");
+    assert!(
+        s.row_starting("btw › what is the answer?").is_some(),
+        "the question's row\n{s}"
+    );
+    let answer = s.row_with("The answer is forty-two.").unwrap();
+    assert!(
+        answer.starts_with("  The answer"),
+        "the answer is indented by 2: {answer:?}\n{s}"
+    );
+    assert!(!s.text().contains("**"), "rendered as Markdown\n{s}");
+    assert!(
+        s.status().contains("running"),
+        "the main run goes on meanwhile\n{s}"
+    );
+    assert!(
+        s.row_starting("queued: ").is_none(),
+        "/btw is not queued\n{s}"
+    );
+
+    t.wait_for("Main task finished.");
+    t.wait_idle();
+    let reqs = t.requests();
+    assert_eq!(reqs.len(), 3);
+    // The side question saw the conversation so far, and asked its question.
+    let side = user_texts(&t.messages(1));
+    assert!(side.iter().any(|u| u.contains("main task")), "{side:?}");
+    assert!(
+        side.last().unwrap().contains("what is the answer?"),
+        "{side:?}"
+    );
+    // The main run never saw it, and the session does not hold it.
+    let main = serde_json::to_string(&reqs[2].body).unwrap();
+    assert!(!main.contains("what is the answer"), "{main}");
+    assert!(!main.contains("forty-two"), "{main}");
+    let id = t.last_session();
+    let stored = t.session(&["show", &id]);
+    assert!(!stored.contains("what is the answer"), "{stored}");
+    assert!(!stored.contains("forty-two"), "{stored}");
+    assert_eq!(t.stored_user_texts(&id), ["main task"]);
+    assert_session_valid(&t, &id);
+}
+
+#[test]
+fn btw_on_an_idle_prompt_answers_without_a_turn() {
+    let mut t = Tui::new(vec![
+        Reply::text("Hello there."),
+        Reply::text("Side answer here."),
+    ]);
+    t.start(&[]);
+    t.submit("hello");
+    t.wait_for("Hello there.");
+    t.wait_idle();
+    t.submit("/btw quick one");
+    let s = t.wait_for("Side answer here.");
+    assert!(s.row_starting("btw › quick one").is_some(), "{s}");
+    t.wait_idle();
+    let id = t.last_session();
+    assert_eq!(t.stored_user_texts(&id), ["hello"]);
+    assert!(!t.session(&["show", &id]).contains("Side answer"));
+}

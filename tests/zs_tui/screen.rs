@@ -1,0 +1,239 @@
+//! The screen itself: re-wrapping on resize, scrollback by keys and wheel,
+//! mouse selection copied with OSC 52, the monochrome UI, inline mode and
+//! the alternate screen.
+
+use crate::common::bin;
+use crate::harness::{HEIGHT, MODEL, Screen, Tui, WIDTH};
+use crate::mock::script::Reply;
+use crate::turn::sgr_params;
+
+/// `w01 w02 ... w40`: one paragraph of 159 columns.
+fn words() -> Vec<String> {
+    (1..=40).map(|i| format!("w{i:02}")).collect()
+}
+
+fn all_words_shown(s: &Screen) -> bool {
+    let text = s.text();
+    words().iter().all(|w| text.contains(w.as_str()))
+}
+
+#[test]
+fn resize_rewraps_the_transcript_and_keeps_the_status_bar_last() {
+    let mut t = Tui::new(vec![Reply::text(&words().join(" "))]);
+    t.start(&[]);
+    t.submit("a long line please");
+    let s = t.wait_for("w40");
+    assert!(all_words_shown(&s), "{s}");
+    let first = s.row_with("w01").unwrap();
+    assert!(!first.contains("w26"), "100 columns hold 25 words\n{s}");
+    assert!(s.status().contains(MODEL), "{s}");
+
+    // Narrower: unless the text is wrapped again, words past column 60
+    // are cut off.
+    t.resize(60, 20);
+    assert_eq!(t.pane_size(), (60, 20));
+    let s = t.wait_until("the transcript re-wrapped to 60 columns", |s| {
+        s.rows.len() == 20 && all_words_shown(s) && s.status().contains(MODEL)
+    });
+    assert!(s.input_index().is_some(), "the input stays\n{s}");
+    assert!(
+        s.input_index().unwrap() < s.rows.len() - 1,
+        "the input is above the status bar\n{s}"
+    );
+
+    // Wider: the first row takes more words than it did at 100.
+    t.resize(120, 30);
+    let s = t.wait_until("the transcript re-wrapped to 120 columns", |s| {
+        s.rows.len() == 30
+            && all_words_shown(s)
+            && s.row_with("w01").is_some_and(|r| r.contains("w26"))
+    });
+    assert!(
+        s.status().contains(MODEL),
+        "the status bar is the last row\n{s}"
+    );
+    assert!(s.row_starting("› a long line please").is_some(), "{s}");
+}
+
+/// A reply of `n` list items, `line 01` ...
+fn long_list(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("- line {i:02}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn scrollback_with_page_keys_home_end_and_the_wheel() {
+    let mut t = Tui::new(vec![Reply::text(&long_list(80))]);
+    t.start(&[]);
+    t.submit("count to eighty");
+    let s = t.wait_for("line 80");
+    let s = if s.status().contains("running") {
+        t.wait_idle()
+    } else {
+        s
+    };
+    assert!(
+        !s.contains("› count to eighty"),
+        "the transcript follows the end\n{s}"
+    );
+
+    t.send_keys(&["PageUp"]);
+    let up = t.wait_gone("line 80");
+    assert!(up.status().contains(MODEL), "the status bar stays\n{up}");
+    assert!(up.input_index().is_some(), "the input stays\n{up}");
+    t.send_keys(&["PageDown"]);
+    t.wait_for("line 80");
+
+    t.send_keys(&["Home"]);
+    let top = t.wait_for("› count to eighty");
+    assert!(top.contains("line 01"), "{top}");
+    t.send_keys(&["End"]);
+    t.wait_for("line 80");
+
+    // The wheel: up scrolls back, down forward.
+    for _ in 0..10 {
+        t.mouse(64, 10, 5, false);
+    }
+    t.wait_gone("line 80");
+    for _ in 0..40 {
+        t.mouse(65, 10, 5, false);
+    }
+    t.wait_for("line 80");
+    assert_eq!(t.requests().len(), 1);
+}
+
+#[test]
+fn a_mouse_drag_selects_text_and_copies_it_with_osc52() {
+    let mut t = Tui::new(vec![Reply::text("Copy this phrase please.")]);
+    t.start(&[]);
+    t.submit("say it");
+    let s = t.wait_for("Copy this phrase please.");
+    let row = s.find("Copy this phrase").unwrap();
+    let col = s.rows[row].find("this phrase").unwrap() as u16;
+    let end = col + "this phrase".len() as u16 - 1;
+    t.mouse(0, col, row as u16, false);
+    t.mouse(32, col + 4, row as u16, false);
+    t.mouse(32, end, row as u16, false);
+    t.mouse(0, end, row as u16, true);
+    let s = t.wait_for("copied ");
+    let copied = t.clipboard().expect("an OSC 52 copy reached tmux");
+    assert!(
+        copied.starts_with("this phras") && "this phrase please.".starts_with(&copied),
+        "the selection: {copied:?}"
+    );
+    let n = copied.chars().count();
+    assert!(
+        s.contains(&format!("copied {n} characters")),
+        "the notice counts what was copied ({n})\n{s}"
+    );
+}
+
+/// Whether any SGR sequence in `styled` sets a colour (foreground or
+/// background; 39 and 49, the defaults, are not colours).
+fn has_colour(styled: &str) -> bool {
+    sgr_params(styled).iter().any(|p| {
+        p.iter()
+            .any(|&n| matches!(n, 30..=38 | 40..=48 | 90..=97 | 100..=107))
+    })
+}
+
+/// A reply with every coloured thing: a heading, code, a link, a tool call.
+fn colourful() -> Vec<Reply> {
+    vec![Reply::text(
+        "# Heading\n\nSee [a link](https://example.com) and `code`.\n\n```rust\nfn x() {}\n```",
+    )]
+}
+
+#[test]
+fn no_color_draws_without_any_colour() {
+    // The same reply in colour first, so the check below can fail.
+    let mut t = Tui::new(colourful());
+    t.start(&[]);
+    t.submit("show colours");
+    t.wait_for("fn x() {}");
+    assert!(
+        has_colour(&t.styled()),
+        "the default UI uses colour:\n{}",
+        t.styled()
+    );
+    drop(t);
+
+    let mut t = Tui::new(colourful());
+    t.start(&["--no-color"]);
+    t.submit("show colours");
+    t.wait_for("fn x() {}");
+    let styled = t.styled();
+    assert!(!has_colour(&styled), "no colour with --no-color:\n{styled}");
+    let status = styled.lines().last().unwrap_or_default();
+    assert!(
+        sgr_params(status).iter().any(|p| p.contains(&7)),
+        "the status bar is still in reverse video: {status:?}"
+    );
+}
+
+#[test]
+fn no_color_in_the_environment_is_the_same_as_the_flag() {
+    let mut t = Tui::new(colourful());
+    t.set_env("NO_COLOR", "1");
+    t.start(&[]);
+    t.submit("show colours");
+    t.wait_for("fn x() {}");
+    let styled = t.styled();
+    assert!(!has_colour(&styled), "no colour with NO_COLOR:\n{styled}");
+}
+
+#[test]
+fn the_alternate_screen_is_left_on_exit_and_inline_mode_stays() {
+    // Full screen: the shell's output is hidden while zs-tui runs and back
+    // after it quits.
+    let mut t = Tui::new(vec![Reply::text("Full screen reply.")]);
+    t.launch(
+        &bin("zs-tui"),
+        &[],
+        "printf 'shell line before\\n'",
+        WIDTH,
+        HEIGHT,
+    );
+    let s = t.wait_ready();
+    assert!(!s.contains("shell line before"), "alternate screen\n{s}");
+    t.submit("hi");
+    t.wait_for("Full screen reply.");
+    t.wait_idle();
+    t.send_keys(&["C-d"]);
+    assert_eq!(t.wait_exit(), 0);
+    let s = t.screen();
+    assert!(s.contains("shell line before"), "{s}");
+    assert!(!s.contains("Full screen reply."), "{s}");
+    drop(t);
+
+    // Inline: drawn below the shell's output, which stays.
+    let mut t = Tui::new(vec![Reply::text("Inline reply.")]);
+    t.launch(
+        &bin("zs-tui"),
+        &["--inline"],
+        "printf 'shell line before\\n'",
+        WIDTH,
+        HEIGHT,
+    );
+    let s = t.wait_ready();
+    assert_eq!(s.rows[0], "shell line before", "{s}");
+    t.submit("hi");
+    let s = t.wait_for("Inline reply.");
+    assert!(s.find("shell line before").unwrap() < s.find("Inline reply.").unwrap());
+    assert!(s.contains(MODEL), "the status bar is drawn\n{s}");
+    t.wait_idle();
+    t.send_keys(&["C-d"]);
+    assert_eq!(t.wait_exit(), 0);
+    let s = t.screen();
+    assert!(s.contains("Inline reply."), "the transcript stays\n{s}");
+}
+
+#[test]
+fn has_colour_tells_colours_from_attributes() {
+    assert!(has_colour("\x1b[31mred"));
+    assert!(has_colour("\x1b[38;5;12mx"));
+    assert!(has_colour("\x1b[1;48;2;1;2;3mx"));
+    assert!(!has_colour("\x1b[7mrev\x1b[0m\x1b[39m\x1b[49m\x1b[1;2;4m"));
+}

@@ -1,0 +1,129 @@
+//! Sessions from the front end: /session load and rename, the picker of
+//! -r, -c and --session at start, /clear, /model, /export.
+
+use crate::harness::{MODEL, Tui, user_texts};
+use crate::mock::script::Reply;
+
+/// A scenario with two sessions made by the wrapper, headless: "older
+/// question" then "newer question". The replies after them are `more`.
+fn two_sessions(more: Vec<Reply>) -> (Tui, String, String) {
+    let mut replies = vec![Reply::text("Older answer."), Reply::text("Newer answer.")];
+    replies.extend(more);
+    let t = Tui::new(replies);
+    t.headless(&["-p", "older question"]);
+    t.headless(&["-p", "newer question"]);
+    let ids = t.sessions();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let (newer, older) = (ids[0].clone(), ids[1].clone());
+    assert_eq!(t.stored_user_texts(&older), ["older question"]);
+    (t, older, newer)
+}
+
+#[test]
+fn session_load_shows_the_older_session_and_continues_it() {
+    let (mut t, older, newer) = two_sessions(vec![Reply::text("Continued the older one.")]);
+    t.start(&[]);
+    t.submit(&format!("/session load {older}"));
+    let s = t.wait_for("Older answer.");
+    assert!(s.row_starting("› older question").is_some(), "{s}");
+    assert!(!s.contains("newer question"), "{s}");
+    t.submit("and more");
+    t.wait_for("Continued the older one.");
+    assert_eq!(user_texts(&t.messages(2)), ["older question", "and more"]);
+    assert_eq!(t.stored_user_texts(&older), ["older question", "and more"]);
+    assert_eq!(t.stored_user_texts(&newer), ["newer question"]);
+}
+
+#[test]
+fn resume_opens_the_session_picker() {
+    let (mut t, older, _) = two_sessions(vec![Reply::text("Picked and continued.")]);
+    t.start(&["-r"]);
+    t.wait_until("both sessions offered", |s| {
+        s.contains("older question") && s.contains("newer question")
+    });
+    t.send_text("older");
+    t.wait_until("the picker filtered", |s| !s.contains("newer question"));
+    t.send_keys(&["Enter"]);
+    let s = t.wait_for("Older answer.");
+    assert!(s.row_starting("› older question").is_some(), "{s}");
+    t.submit("continue");
+    t.wait_for("Picked and continued.");
+    assert_eq!(t.stored_user_texts(&older), ["older question", "continue"]);
+}
+
+#[test]
+fn continue_opens_the_newest_session() {
+    let (mut t, _, newer) = two_sessions(vec![Reply::text("Newest continued.")]);
+    let s = t.start(&["-c"]);
+    let s = if s.contains("Newer answer.") {
+        s
+    } else {
+        t.wait_for("Newer answer.")
+    };
+    assert!(s.row_starting("› newer question").is_some(), "{s}");
+    assert!(!s.contains("older question"), "{s}");
+    t.submit("more");
+    t.wait_for("Newest continued.");
+    assert_eq!(user_texts(&t.messages(2)), ["newer question", "more"]);
+    assert_eq!(t.stored_user_texts(&newer), ["newer question", "more"]);
+}
+
+#[test]
+fn session_by_name_at_start_and_rename_in_the_status_bar() {
+    let (mut t, older, _) = two_sessions(vec![]);
+    t.session(&["rename", &older, "oldie"]);
+    t.start(&["--session", "oldie"]);
+    let s = t.wait_for("Older answer.");
+    assert!(s.status().contains("oldie"), "the session's name\n{s}");
+    t.submit("/session rename renamed-one");
+    t.wait_until("the new name", |s| s.status().contains("renamed-one"));
+    assert_eq!(t.session(&["get", &older, "name"]).trim(), "renamed-one");
+}
+
+#[test]
+fn clear_starts_a_new_session() {
+    let mut t = Tui::new(vec![
+        Reply::text("First answer."),
+        Reply::text("Fresh answer."),
+    ]);
+    t.start(&[]);
+    t.submit("one");
+    t.wait_for("First answer.");
+    t.wait_idle();
+    t.submit("/clear");
+    t.wait_gone("First answer.");
+    t.submit("two");
+    t.wait_for("Fresh answer.");
+    assert_eq!(user_texts(&t.messages(1)), ["two"], "a new context");
+    assert_eq!(t.sessions().len(), 2);
+    assert_eq!(t.stored_user_texts(&t.last_session()), ["two"]);
+}
+
+#[test]
+fn model_switches_the_model_of_the_next_turn() {
+    let mut t = Tui::new(vec![Reply::text("From the other model.")]);
+    let s = t.start(&[]);
+    assert!(s.status().contains(MODEL), "{s}");
+    t.submit("/model other-model");
+    t.wait_until("the model in the status bar", |s| {
+        s.status().contains("other-model")
+    });
+    t.submit("hi");
+    t.wait_for("From the other model.");
+    assert_eq!(t.requests()[0].body["model"], "other-model");
+}
+
+#[test]
+fn export_writes_the_session_as_markdown() {
+    let mut t = Tui::new(vec![Reply::text("Exported answer.")]);
+    t.start(&[]);
+    t.submit("export me");
+    t.wait_for("Exported answer.");
+    t.wait_idle();
+    t.submit("/export out.md");
+    let path = t.file("out.md");
+    crate::harness::wait_for_cond("the export file with the turn", || {
+        std::fs::read_to_string(&path)
+            .is_ok_and(|text| text.contains("export me") && text.contains("Exported answer."))
+    });
+}
