@@ -38,11 +38,14 @@ fn session_load_shows_the_older_session_and_continues_it() {
 fn resume_opens_the_session_picker() {
     let (mut t, older, _) = two_sessions(vec![Reply::text("Picked and continued.")]);
     t.start(&["-r"]);
-    t.wait_until("both sessions offered", |s| {
+    let s = t.wait_until("both sessions offered", |s| {
         s.contains("older question") && s.contains("newer question")
     });
-    t.send_text("older");
-    t.wait_until("the picker filtered", |s| !s.contains("newer question"));
+    assert!(
+        s.find("newer question").unwrap() < s.find("older question").unwrap(),
+        "newest first\n{s}"
+    );
+    t.send_keys(&["Down"]);
     t.send_keys(&["Enter"]);
     let s = t.wait_for("Older answer.");
     assert!(s.row_starting("› older question").is_some(), "{s}");
