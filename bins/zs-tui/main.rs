@@ -6,15 +6,25 @@
 #![allow(dead_code)]
 
 mod app;
+mod args;
 mod ask;
 mod btw;
 mod commands;
+mod dialog;
 mod editor;
+mod events;
 mod markdown;
 mod picker;
 mod pipeline;
+mod runs;
+mod select;
 mod sessions;
+mod slash;
+mod status;
 mod style;
+mod term;
+mod transcript;
+mod view;
 mod wrap;
 
 fn main() -> std::process::ExitCode {
