@@ -26,7 +26,7 @@ root=$PWD
 RUNS=${ZS_BENCH_RUNS:-10}
 target_dir=${CARGO_TARGET_DIR:-target}
 
-cargo build --quiet --release --bins
+cargo build --quiet --release --bin zs-chat --bin zs-tool --bin zs-perm --bin zs-session
 cargo build --quiet --release --example mock-model
 release="$root/$target_dir/release"
 
