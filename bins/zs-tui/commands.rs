@@ -132,7 +132,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "help",
         args: "",
-        help: "list the commands and keys",
+        help: "list the commands",
         aliases: &[],
         parse: |a| no_args("help", a, Slash::Help),
     },

@@ -1237,6 +1237,72 @@ mod tests {
         );
     }
 
+    /// A small deterministic generator, so a failure can be replayed.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn any_key_sequence_keeps_the_cursor_valid_and_on_screen() {
+        let chars = [
+            'a', 'Z', ' ', '_', '漢', 'e', '\u{301}', '\u{200D}', '🇫', '\t', '\n',
+        ];
+        let keys = [
+            plain(KeyCode::Left),
+            plain(KeyCode::Right),
+            plain(KeyCode::Up),
+            plain(KeyCode::Down),
+            plain(KeyCode::Home),
+            plain(KeyCode::End),
+            plain(KeyCode::Backspace),
+            plain(KeyCode::Delete),
+            key(KeyCode::Enter, KeyModifiers::ALT),
+            key(KeyCode::Backspace, KeyModifiers::ALT),
+            key(KeyCode::Left, KeyModifiers::CONTROL),
+            key(KeyCode::Right, KeyModifiers::CONTROL),
+            ctrl('a'),
+            ctrl('e'),
+            ctrl('k'),
+            ctrl('u'),
+            ctrl('w'),
+            ctrl('y'),
+            ctrl('d'),
+            alt('b'),
+            alt('f'),
+            alt('d'),
+        ];
+        let mut rng = Lcg(7);
+        for round in 0..200 {
+            let mut ed = Editor::new(history(&["old", "older\nentry"]));
+            for step in 0..60 {
+                let k = if rng.next(3) == 0 {
+                    keys[rng.next(keys.len())]
+                } else {
+                    plain(KeyCode::Char(chars[rng.next(chars.len())]))
+                };
+                ed.handle_key(k);
+                assert!(ed.text().is_char_boundary(ed.cursor()), "{round}/{step}");
+                let (width, prompt) = (1 + rng.next(12), rng.next(4));
+                let (rows, (row, col)) = ed.render(width, prompt);
+                assert!(row < rows.len(), "{round}/{step}: {rows:?} {row}");
+                // The cursor is always on a cell of the row.
+                let avail = if row == 0 {
+                    width.saturating_sub(prompt).max(1)
+                } else {
+                    width
+                };
+                assert!(col < avail, "{round}/{step}: {col} in {avail}");
+            }
+        }
+    }
+
     fn file_lines(path: &Path) -> Vec<String> {
         fs::read_to_string(path)
             .unwrap()

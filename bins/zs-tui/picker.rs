@@ -189,11 +189,12 @@ impl Picker {
     }
 
     fn refilter(&mut self) {
+        let mut matcher = Matcher::new(&self.query);
         let mut scored: Vec<(i64, usize)> = self
             .items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| fuzzy_score(&self.query, &item.label).map(|s| (s, i)))
+            .filter_map(|(i, item)| matcher.score(&item.label).map(|s| (s, i)))
             .collect();
         // A stable sort: equal scores keep the items' order.
         scored.sort_by_key(|&(score, _)| std::cmp::Reverse(score));
@@ -301,82 +302,142 @@ const NONE: i64 = i64::MIN / 4;
 /// characters do not all appear in order in `candidate`. An empty query
 /// matches everything with a score of 0.
 pub fn fuzzy_score(query: &str, candidate: &str) -> Option<i64> {
-    fuzzy_match(query, candidate).map(|m| m.0)
+    Matcher::new(query).score(candidate)
 }
 
 /// The score and the character indices in `candidate` of the best
 /// alignment of `query` (the one `fuzzy_score` scores).
 pub fn fuzzy_match(query: &str, candidate: &str) -> Option<(i64, Vec<usize>)> {
-    if query.is_empty() {
-        return Some((0, Vec::new()));
-    }
-    let sensitive = query.chars().any(char::is_uppercase);
-    let fold = |c: char| {
-        if sensitive {
-            c
-        } else {
-            c.to_lowercase().next().unwrap_or(c)
-        }
-    };
-    let q: Vec<char> = query.chars().map(fold).collect();
-    let chars: Vec<char> = candidate.chars().collect();
-    let folded: Vec<char> = chars.iter().map(|&c| fold(c)).collect();
-    // A cheap in-order check first: most candidates do not match at all.
-    let mut rest = folded.iter();
-    if !q.iter().all(|qc| rest.any(|c| c == qc)) {
-        return None;
-    }
-    let (n, m) = (q.len(), chars.len());
-    let bonus: Vec<i64> = (0..m)
-        .map(|j| position_bonus(j.checked_sub(1).map(|p| chars[p]), chars[j]))
-        .collect();
-    // score[i * m + j]: the best alignment of q[..=i] with q[i] at j.
-    let mut score = vec![NONE; n * m];
-    for i in 0..n {
-        // The best of score[i-1][k] - gap * (j - 1 - k) for k <= j - 2.
-        let mut gapped = NONE;
-        for j in i..m {
-            if i > 0 && j >= 2 {
-                gapped = gapped.max(score[(i - 1) * m + j - 2]) - PENALTY_GAP;
-            }
-            if folded[j] != q[i] {
-                continue;
-            }
-            let here = SCORE_MATCH + bonus[j];
-            score[i * m + j] = if i == 0 {
-                here
-            } else {
-                let run = score[(i - 1) * m + j - 1] + BONUS_CONSECUTIVE;
-                here + run.max(gapped)
-            };
-        }
-    }
-    let last = &score[(n - 1) * m..];
-    let (mut j, best) = last
-        .iter()
-        .enumerate()
-        .max_by_key(|&(j, &s)| (s, std::cmp::Reverse(j)))
-        .map(|(j, &s)| (j, s))?;
-    if best <= NONE / 2 {
-        return None;
-    }
-    // Walk back through the alignment for the matched positions.
-    let mut hits = vec![j];
-    for i in (1..n).rev() {
-        let here = score[i * m + j] - SCORE_MATCH - bonus[j];
-        let k = if score[(i - 1) * m + j - 1] + BONUS_CONSECUTIVE == here {
-            j - 1
-        } else {
-            (0..j - 1)
-                .rev()
-                .find(|&k| score[(i - 1) * m + k] - PENALTY_GAP * (j - 1 - k) as i64 == here)?
+    let mut m = Matcher::new(query);
+    let score = m.score(candidate)?;
+    Some((score, m.positions()))
+}
+
+/// A query scored against many candidates with the same buffers: a
+/// keystroke in the file picker scores every file.
+struct Matcher {
+    query: Vec<char>,
+    sensitive: bool,
+    chars: Vec<char>,
+    folded: Vec<char>,
+    bonus: Vec<i64>,
+    /// `table[i * m + j]`: the best alignment of `query[..=i]` with
+    /// `query[i]` at `j`, for the last candidate of `m` characters.
+    table: Vec<i64>,
+    /// Where the best alignment of the last candidate ends.
+    end: usize,
+}
+
+impl Matcher {
+    fn new(query: &str) -> Matcher {
+        let sensitive = query.chars().any(char::is_uppercase);
+        let mut m = Matcher {
+            query: Vec::new(),
+            sensitive,
+            chars: Vec::new(),
+            folded: Vec::new(),
+            bonus: Vec::new(),
+            table: Vec::new(),
+            end: 0,
         };
-        hits.push(k);
-        j = k;
+        m.query = query.chars().map(|c| fold(sensitive, c)).collect();
+        m
     }
-    hits.reverse();
-    // Shorter labels first among equal matches.
-    Some((best - m as i64 / 2, hits))
+
+    fn score(&mut self, candidate: &str) -> Option<i64> {
+        self.end = 0;
+        self.chars.clear();
+        if self.query.is_empty() {
+            return Some(0);
+        }
+        // A cheap in-order check first: most candidates do not match.
+        let sensitive = self.sensitive;
+        let mut rest = candidate.chars().map(|c| fold(sensitive, c));
+        if !self.query.iter().all(|&q| rest.any(|c| c == q)) {
+            return None;
+        }
+        self.chars.extend(candidate.chars());
+        self.folded.clear();
+        self.folded
+            .extend(self.chars.iter().map(|&c| fold(sensitive, c)));
+        let (n, m) = (self.query.len(), self.chars.len());
+        self.bonus.clear();
+        self.bonus.extend(
+            (0..m).map(|j| position_bonus(j.checked_sub(1).map(|p| self.chars[p]), self.chars[j])),
+        );
+        let table = &mut self.table;
+        table.clear();
+        table.resize(n * m, NONE);
+        for (i, &q) in self.query.iter().enumerate() {
+            // The best of table[i-1][k] - gap * (j - 1 - k) for k <= j - 2.
+            let mut gapped = NONE;
+            for j in i..m {
+                if i > 0 && j >= 2 {
+                    gapped = gapped.max(table[(i - 1) * m + j - 2]) - PENALTY_GAP;
+                }
+                if self.folded[j] != q {
+                    continue;
+                }
+                let here = SCORE_MATCH + self.bonus[j];
+                table[i * m + j] = if i == 0 {
+                    here
+                } else {
+                    let run = table[(i - 1) * m + j - 1] + BONUS_CONSECUTIVE;
+                    here + run.max(gapped)
+                };
+            }
+        }
+        let (end, best) = table[(n - 1) * m..]
+            .iter()
+            .enumerate()
+            .max_by_key(|&(j, &s)| (s, std::cmp::Reverse(j)))
+            .map(|(j, &s)| (j, s))?;
+        if best <= NONE / 2 {
+            return None;
+        }
+        self.end = end;
+        // Shorter labels first among equal matches.
+        Some(best - m as i64 / 2)
+    }
+
+    /// The character indices of the best alignment of the last candidate
+    /// `score` matched, found by walking the table back.
+    fn positions(&self) -> Vec<usize> {
+        let (n, m) = (self.query.len(), self.chars.len());
+        if n == 0 || m == 0 {
+            return Vec::new();
+        }
+        let t = &self.table;
+        let mut j = self.end;
+        let mut hits = vec![j];
+        for i in (1..n).rev() {
+            let here = t[i * m + j] - SCORE_MATCH - self.bonus[j];
+            let k = if t[(i - 1) * m + j - 1] + BONUS_CONSECUTIVE == here {
+                Some(j - 1)
+            } else {
+                (0..j - 1)
+                    .rev()
+                    .find(|&k| t[(i - 1) * m + k] - PENALTY_GAP * (j - 1 - k) as i64 == here)
+            };
+            // Every step of a real alignment has a predecessor.
+            let Some(k) = k else { break };
+            hits.push(k);
+            j = k;
+        }
+        hits.reverse();
+        hits
+    }
+}
+
+/// `c` as compared: itself in a case-sensitive match, else lower case.
+fn fold(sensitive: bool, c: char) -> char {
+    if sensitive {
+        c
+    } else if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
+    }
 }
 
 /// What matching `c` (after `prev`) is worth beyond the match itself.
@@ -522,6 +583,43 @@ mod tests {
             fuzzy_match("tuied", "bins/zs-tui/editor.rs").map(|m| m.1),
             Some(vec![8, 9, 10, 12, 13])
         );
+    }
+
+    #[test]
+    fn the_matched_positions_spell_the_query_and_carry_its_score() {
+        let alphabet: Vec<char> = "ab_/.A漢".chars().collect();
+        let mut seed = 11u64;
+        let mut pick = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % n as u64) as usize
+        };
+        for _ in 0..2000 {
+            let cand: String = (0..pick(12))
+                .map(|_| alphabet[pick(alphabet.len())])
+                .collect();
+            let query: String = (0..1 + pick(3))
+                .map(|_| alphabet[pick(alphabet.len())])
+                .collect();
+            let Some((score, hits)) = fuzzy_match(&query, &cand) else {
+                continue;
+            };
+            assert_eq!(fuzzy_score(&query, &cand), Some(score));
+            let chars: Vec<char> = cand.chars().collect();
+            let sensitive = query.chars().any(char::is_uppercase);
+            let got: String = hits.iter().map(|&i| chars[i]).collect();
+            if sensitive {
+                assert_eq!(got, query, "{query} in {cand}");
+            } else {
+                assert_eq!(
+                    got.to_lowercase(),
+                    query.to_lowercase(),
+                    "{query} in {cand}"
+                );
+            }
+            assert!(hits.windows(2).all(|w| w[0] < w[1]), "{query} in {cand}");
+        }
     }
 
     #[test]
