@@ -91,7 +91,8 @@ impl History {
             path,
         };
         // Every instance only appends; the file is cut back to the kept
-        // entries once it holds twice as many lines.
+        // entries once it holds twice as many lines. An entry another
+        // instance appends during that rewrite is lost: rare, and harmless.
         if lines > 2 * HISTORY_LIMIT {
             history.compact();
         }

@@ -101,7 +101,10 @@ impl Picker {
         }
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
         let alt = key.modifiers.contains(KeyModifiers::ALT);
-        let page = self.page.get().max(1);
+        let page = match self.page.get() {
+            0 => DEFAULT_PAGE,
+            rows => rows,
+        };
         match key.code {
             KeyCode::Enter | KeyCode::Tab => {
                 return match self.selected() {
@@ -210,7 +213,7 @@ impl Picker {
 fn row(item: &Item, hits: &[usize], base: Style, width: usize) -> Line {
     let mut line = Line::default();
     let bold = Style { bold: true, ..base };
-    let label_cells = wrap::width(&item.label);
+    let label_cells: usize = item.label.chars().map(|c| char_width(shown(c))).sum();
     let mut used = 0;
     let mut hits = hits.iter().peekable();
     for (i, c) in item.label.chars().enumerate() {
@@ -248,7 +251,7 @@ fn row(item: &Item, hits: &[usize], base: Style, width: usize) -> Line {
 /// Appends `text` in `style`, cut to `width` cells with an ellipsis;
 /// returns the cells used.
 fn push_cut(line: &mut Line, text: &str, style: Style, width: usize) -> usize {
-    let full = wrap::width(text) <= width;
+    let full = text.chars().map(|c| char_width(shown(c))).sum::<usize>() <= width;
     let mut used = 0;
     let mut out = String::new();
     for c in text.chars().map(shown) {
@@ -686,6 +689,10 @@ mod tests {
         assert_eq!(p.selected().unwrap().label, "item19");
         p.handle_key(key(KeyCode::PageUp));
         assert_eq!(p.selected().unwrap().label, "item14");
+        // Before any render, a page is ten rows.
+        let mut p = Picker::new(names.iter().map(|n| Item::new(n, "")).collect());
+        p.handle_key(key(KeyCode::PageDown));
+        assert_eq!(p.selected().unwrap().label, "item10");
     }
 
     #[test]
@@ -795,8 +802,11 @@ mod tests {
 
     #[test]
     fn render_never_shows_a_control_character() {
-        let p = Picker::new(items(&["bad\nname"]));
-        assert_eq!(texts(&p.render(20, 1))[0].trim_end(), "bad?name");
+        let p = Picker::new(items(&["bad\nname", "tab\there"]));
+        assert_eq!(
+            texts(&p.render(8, 2)),
+            ["bad?name", "tab?here"].map(String::from)
+        );
     }
 
     #[test]
