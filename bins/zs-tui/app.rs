@@ -1029,11 +1029,10 @@ impl App {
             return;
         };
         if let Ok(st) = self.sessions.stats(&id) {
+            // The window stays the one of the model the next run uses
+            // (zs-session knows only the model a session recorded).
             if st.context_tokens > 0 {
                 self.status.context = Some(st.context_tokens);
-            }
-            if let Some(w) = st.window {
-                self.status.window = w;
             }
             self.status.cost_unknown = !st.cost_complete;
             self.status.cost = st.cost;

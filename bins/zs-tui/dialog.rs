@@ -158,12 +158,19 @@ impl Dialog {
         } else {
             let mut choices = String::from("[y] allow once  ");
             if self.offers_always() {
-                let pats: Vec<&str> = r.always.iter().map(|p| p.pattern.as_str()).collect();
-                choices.push_str("[a] allow always");
-                if !pats.is_empty() && pats.join(", ").len() < 40 {
-                    choices.push_str(&format!(" ({})", pats.join(", ")));
-                }
-                choices.push_str("  ");
+                let pats: Vec<String> = r
+                    .always
+                    .iter()
+                    .map(|p| format!("{} {}", p.tool, p.pattern))
+                    .collect();
+                rows.extend(crate::transcript::wrap_text(
+                    &format!("always allows: {}", pats.join(", ")),
+                    width,
+                    theme.style(Role::Notice),
+                    "",
+                    "  ",
+                ));
+                choices.push_str("[a] allow always  ");
             }
             choices.push_str("[n] deny  [d] deny with a note");
             rows.extend(crate::transcript::wrap_text(
@@ -202,7 +209,7 @@ mod tests {
             },
             repeats: None,
         };
-        Dialog::new(Ask::for_test(request))
+        Dialog::new(Ask::detached(request))
     }
 
     fn key(c: char) -> KeyEvent {
@@ -223,9 +230,10 @@ mod tests {
             rows[2],
             "standard mode asks for `curl https://x` (not known-safe)"
         );
+        assert_eq!(rows[3], "always allows: bash curl *");
         assert_eq!(
-            rows[3],
-            "[y] allow once  [a] allow always (curl *)  [n] deny  [d] deny with a note"
+            rows[4],
+            "[y] allow once  [a] allow always  [n] deny  [d] deny with a note"
         );
         let d = dialog(false);
         let rows: Vec<String> = d

@@ -334,10 +334,6 @@ impl App {
             }
             QueueCmd::Pop => match self.queue.pop() {
                 Some(p) => {
-                    // Back in the prompt, to edit or drop.
-                    if self.editor.is_empty() {
-                        self.editor.set_text(&p);
-                    }
                     self.transcript
                         .notice(format!("removed from the queue: {}", p.replace('\n', " ")));
                 }

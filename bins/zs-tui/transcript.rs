@@ -35,6 +35,8 @@ pub struct Tool {
     /// measured from here when the result does not carry one.
     pub started: Instant,
     pub duration_ms: Option<u64>,
+    /// What went wrong, in a few words (`exit 2`, `timed out`), for the row.
+    pub note: String,
     /// Live output while it runs, then the result's content.
     pub output: String,
     /// A click's choice for this row; `None` follows Ctrl-O.
@@ -216,6 +218,7 @@ impl Transcript {
                 && matches!(t.status, ToolStatus::Pending | ToolStatus::Running)
             {
                 t.status = ToolStatus::Failed;
+                t.note = "stopped".into();
                 t.duration_ms = Some(t.started.elapsed().as_millis() as u64);
             }
         }
@@ -311,24 +314,26 @@ impl Transcript {
                         status: ToolStatus::Pending,
                         started: Instant::now(),
                         duration_ms: None,
+                        note: String::new(),
                         output: String::new(),
                         expanded: None,
                     })),
                 };
                 if let Some(Kind::Tool(t)) = self.get_mut(i) {
-                    t.output = r.content;
                     // A denied call never ran: no duration, and its row
                     // keeps the reason.
                     if !matches!(t.status, ToolStatus::Denied(_)) {
                         let ms = r.extra.get("duration_ms").and_then(Value::as_u64);
                         t.duration_ms =
                             Some(ms.unwrap_or_else(|| t.started.elapsed().as_millis() as u64));
-                        t.status = if r.is_error {
+                        t.note = failure_note(&r.extra, r.is_error, &r.content);
+                        t.status = if r.is_error || !t.note.is_empty() {
                             ToolStatus::Failed
                         } else {
                             ToolStatus::Done
                         };
                     }
+                    t.output = r.content;
                 }
             }
             Event::Retry(r) => {
@@ -441,6 +446,7 @@ impl Transcript {
                     status: ToolStatus::Pending,
                     started: Instant::now(),
                     duration_ms: None,
+                    note: String::new(),
                     output: String::new(),
                     expanded: None,
                 }));
@@ -515,8 +521,7 @@ fn gap_between(prev: &Kind, cur: &Kind) -> bool {
     let small = |k: &Kind| matches!(k, Kind::Tool(_) | Kind::Notice(_) | Kind::Error(_));
     match cur {
         Kind::User(_) | Kind::Btw { .. } | Kind::Shell { .. } => true,
-        Kind::Assistant { .. } => !matches!(prev, Kind::Reasoning { .. }),
-        Kind::Reasoning { .. } => true,
+        Kind::Assistant { .. } | Kind::Reasoning { .. } => true,
         Kind::Tool(_) => !small(prev),
         Kind::Notice(_) | Kind::Error(_) => !small(prev) && !matches!(prev, Kind::Shell { .. }),
     }
@@ -556,6 +561,27 @@ pub fn key_argument(tool: &str, args: &Value) -> String {
         .or_else(|| args.as_str().map(str::to_string))
         .unwrap_or_default();
     one_line(&s)
+}
+
+/// Why a result counts as failed, in a few words: a command's non-zero
+/// exit (zs-tool reports it as data, not as an error), a timeout, an
+/// interrupt, else the first line of an error's text.
+fn failure_note(extra: &Map<String, Value>, is_error: bool, content: &str) -> String {
+    if extra.get("timed_out").and_then(Value::as_bool) == Some(true) {
+        return "timed out".into();
+    }
+    if extra.get("interrupted").and_then(Value::as_bool) == Some(true) {
+        return "interrupted".into();
+    }
+    match extra.get("exit_code").and_then(Value::as_i64) {
+        Some(0) | None => {}
+        Some(n) => return format!("exit {n}"),
+    }
+    if is_error {
+        one_line(content)
+    } else {
+        String::new()
+    }
 }
 
 /// The first line of `s`, with `…` when there was more.
@@ -699,36 +725,32 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
         ToolStatus::Denied(_) => ("⊘", Role::ToolDenied),
     };
     let notice = theme.style(Role::Notice);
-    // The tail after the key argument: the duration, the reason of a
-    // denial, the first line of an error.
-    let mut tail = String::new();
-    if let Some(ms) = t.duration_ms {
-        tail.push_str("  ");
-        tail.push_str(&duration(ms));
-    }
-    match &t.status {
-        ToolStatus::Denied(reason) => {
-            tail.push_str("  ");
-            tail.push_str(&one_line(reason));
-        }
-        ToolStatus::Failed if !expanded => {
-            let first = one_line(&t.output);
-            if !first.is_empty() {
-                tail.push_str("  ");
-                tail.push_str(&first);
-            }
-        }
-        _ => {}
-    }
+    // After the key argument: the status (why it failed, why it was
+    // denied) and the duration, at the row's end.
+    let status = match &t.status {
+        ToolStatus::Denied(reason) => one_line(reason),
+        ToolStatus::Failed => t.note.clone(),
+        _ => String::new(),
+    };
+    let dur = t.duration_ms.map(duration).unwrap_or_default();
     let head = format!("{icon} {}", t.name);
-    let head_w = crate::wrap::width(&head);
-    // The key argument gets what the head and the duration leave; a
-    // denial's reason is cut at the row's end instead.
-    let dur_w = t
-        .duration_ms
-        .map_or(0, |ms| 2 + crate::wrap::width(&duration(ms)));
-    let room = width.saturating_sub(head_w + 1 + dur_w);
-    let arg = crate::view::cut(&t.key_arg, room);
+    let w = crate::wrap::width;
+    let fixed = w(&head) + if dur.is_empty() { 0 } else { 2 + w(&dur) };
+    let room = width.saturating_sub(fixed);
+    let arg_w = w(&t.key_arg);
+    // The argument first, but a status keeps at least a few cells; a
+    // denial's reason takes what is left and is cut at the row's end.
+    let (arg_room, status_room) = if status.is_empty() {
+        (room.saturating_sub(1), 0)
+    } else {
+        let status_min = w(&status).min((room / 3).max(8));
+        let arg_room = (arg_w + 1)
+            .min(room.saturating_sub(status_min + 2))
+            .saturating_sub(1);
+        let used = if arg_room > 0 { arg_room + 1 } else { 0 };
+        (arg_room, room.saturating_sub(used + 2))
+    };
+    let arg = crate::view::cut(&t.key_arg, arg_room);
     let mut spans = vec![
         Span::new(icon, theme.style(role)),
         Span::new(
@@ -742,8 +764,19 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
     if !arg.is_empty() {
         spans.push(Span::new(format!(" {arg}"), Style::default()));
     }
-    if !tail.is_empty() {
-        spans.push(Span::new(tail, notice));
+    if !status.is_empty() && status_room > 0 {
+        let st = if matches!(t.status, ToolStatus::Failed) {
+            theme.style(Role::ToolError)
+        } else {
+            theme.style(Role::ToolDenied)
+        };
+        spans.push(Span::new(
+            format!("  {}", crate::view::cut(&status, status_room)),
+            st,
+        ));
+    }
+    if !dur.is_empty() {
+        spans.push(Span::new(format!("  {dur}"), notice));
     }
     out.push(crate::view::fit(&Line { spans }, width));
     if !expanded {
@@ -863,12 +896,25 @@ mod tests {
             texts(&mut t, 60),
             [
                 "⊘ bash curl https://x  standard mode asks for curl",
-                "✗ read nope.txt  3ms  no such file…"
+                "✗ read nope.txt  no such file…  3ms"
             ]
         );
         // Cut to the row.
         let rows = texts(&mut t, 30);
-        assert_eq!(rows[0], "⊘ bash curl https://x  standa…");
+        assert_eq!(rows[0], "⊘ bash curl https:/…  standar…");
+        // A command's non-zero exit is a failure too, said before the
+        // duration.
+        t.apply(
+            r#"{"type":"assistant","content":[{"type":"tool_call","id":"e","name":"bash","arguments":{"command":"ls nope"}}],"stop":"tool_calls"}"#,
+            false,
+        );
+        t.apply(
+            r#"{"type":"tool_result","call_id":"e","name":"bash","content":"ls: nope\n[exit code 2]\n","is_error":false,"exit_code":2,"duration_ms":8}"#,
+            false,
+        );
+        assert_eq!(texts(&mut t, 60)[2], "✗ bash ls nope  exit 2  8ms");
+        // Narrow: the status wins over the argument.
+        assert_eq!(texts(&mut t, 20)[2], "✗ bash  exit 2  8ms");
     }
 
     #[test]
@@ -888,12 +934,12 @@ mod tests {
                 r#"{"type":"assistant","content":[{"type":"reasoning","text":"hmm\nyes"},{"type":"text","text":"Hello"}],"stop":"end"}"#,
             ],
         );
-        assert_eq!(texts(&mut t, 40), ["hmm", "yes", "Hello"]);
+        assert_eq!(texts(&mut t, 40), ["hmm", "yes", "", "Hello"]);
         assert!(t.entries.iter().all(|e| e.kind.finished()));
         t.show_reasoning = false;
         assert_eq!(
             texts(&mut t, 40),
-            ["thinking (2 lines, Ctrl-T to show)", "Hello"]
+            ["thinking (2 lines, Ctrl-T to show)", "", "Hello"]
         );
     }
 
@@ -931,7 +977,7 @@ mod tests {
         let rows = texts(&mut t, 60);
         assert_eq!(rows[0], "retrying in 1.5s (attempt 2 of 5): HTTP 529");
         assert_eq!(rows[1], "error: the provider failed");
-        assert!(rows[2].starts_with("✗ bash sleep 9"), "{rows:?}");
+        assert_eq!(rows[2], "✗ bash sleep 9  stopped  0ms");
     }
 
     #[test]

@@ -421,7 +421,7 @@ mod tests {
             ]
         );
         assert_eq!(f.cursor, Some((8, 6)));
-        assert_eq!(v.rows[3], RowRef::Entry { entry: 0, row: 0 });
+        assert_eq!(v.rows[2], RowRef::Entry { entry: 0, row: 0 });
     }
 
     #[test]
