@@ -174,7 +174,6 @@ pub struct App {
     /// Private folder for the ask socket and $EDITOR files.
     pub scratch: PathBuf,
     pub size: (u16, u16),
-    pub inline: bool,
 }
 
 /// zs-tui's main.
@@ -247,7 +246,6 @@ pub fn run() -> Result<(), Error> {
         ask_path: Some(server.path().to_path_buf()),
         scratch: scratch.0.clone(),
         size: term.size(),
-        inline: term.is_inline(),
     };
     app.refresh_status();
     if let Some(id) = first {
@@ -573,7 +571,7 @@ impl App {
                 if self.btw.is_some() {
                     self.cancel_btw();
                 } else {
-                    self.view.to_bottom();
+                    self.view.scroll_bottom();
                 }
                 return;
             }
@@ -582,7 +580,7 @@ impl App {
         let was_empty = self.editor.is_empty();
         match self.editor.handle_key(k) {
             EditorAction::Submit(text) => {
-                self.view.to_bottom();
+                self.view.scroll_bottom();
                 self.submit(text);
             }
             EditorAction::Eof => self.quit = true,
@@ -597,8 +595,8 @@ impl App {
                 }
             }
             EditorAction::Ignored => match k.code {
-                KeyCode::Home => self.view.to_top(),
-                KeyCode::End => self.view.to_bottom(),
+                KeyCode::Home => self.view.scroll_top(),
+                KeyCode::End => self.view.scroll_bottom(),
                 KeyCode::Up => self.view.scroll(1),
                 KeyCode::Down => self.view.scroll(-1),
                 _ => {}
@@ -648,7 +646,7 @@ impl App {
         } else {
             self.quit_armed = true;
             self.transcript.notice("press Ctrl-C again to quit");
-            self.view.to_bottom();
+            self.view.scroll_bottom();
         }
     }
 
@@ -681,7 +679,7 @@ impl App {
         self.asks.push(ask);
         self.next_dialog();
         // An ask is the one thing that must be seen: pin to the bottom.
-        self.view.to_bottom();
+        self.view.scroll_bottom();
     }
 
     /// Keys for an open picker; false when the key is not the picker's
@@ -807,18 +805,7 @@ impl App {
     }
 
     fn open_command_picker(&mut self) {
-        let items = crate::commands::COMMANDS
-            .iter()
-            .map(|c| Item {
-                label: c.name.trim_start_matches('/').to_string(),
-                detail: if c.args.is_empty() {
-                    c.help.to_string()
-                } else {
-                    format!("{}  {}", c.args, c.help)
-                },
-            })
-            .collect();
-        self.overlay = Overlay::Commands(Picker::new(items));
+        self.overlay = Overlay::Commands(Picker::new(crate::commands::picker_items()));
     }
 
     fn open_file_picker(&mut self) {
@@ -836,7 +823,7 @@ impl App {
         };
     }
 
-    fn mouse(&mut self, m: MouseEvent, _term: &mut Term) {
+    fn mouse(&mut self, m: MouseEvent, term: &mut Term) {
         let in_area = usize::from(m.row) < self.view.rows.len();
         match m.kind {
             MouseEventKind::ScrollUp => self.view.scroll(WHEEL_ROWS),
@@ -864,26 +851,19 @@ impl App {
                     return;
                 }
                 let text = s.text(&self.view.lines, self.size.0);
-                self.copy(&text);
+                self.copy(&text, term);
             }
             _ => {}
         }
     }
 
     /// Puts `text` on the clipboard (OSC 52) and says so.
-    fn copy(&mut self, text: &str) {
+    fn copy(&mut self, text: &str, term: &mut Term) {
         if text.is_empty() {
             return;
         }
-        let seq = select::osc52(text);
         // Written straight away: the terminal takes it whatever is drawn.
-        use std::io::Write;
-        let mut out = std::io::stdout();
-        let ok = out
-            .write_all(seq.as_bytes())
-            .and_then(|()| out.flush())
-            .is_ok();
-        if ok {
+        if term.write_raw(select::osc52(text).as_bytes()).is_ok() {
             self.transcript
                 .notice(format!("copied {} characters", text.chars().count()));
         }
@@ -950,7 +930,8 @@ impl App {
     /// Enter on a non-empty prompt.
     pub fn submit(&mut self, text: String) {
         let trimmed = text.trim();
-        if trimmed.starts_with('/') {
+        // `/etc/hosts looks odd` is a prompt, not a command.
+        if crate::commands::looks_like_command(trimmed) {
             match crate::commands::parse(trimmed) {
                 Ok(cmd) => self.slash(cmd),
                 Err(e) => {

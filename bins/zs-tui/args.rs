@@ -3,6 +3,7 @@
 //! terminal hands its whole argv over), plus the front end's own. See
 //! zs-tui(1).
 
+use crate::commands::{MODES, THINKING};
 use crate::pipeline::TurnOptions;
 use std::io::IsTerminal;
 use zerostack::error::Error;
@@ -112,15 +113,6 @@ pub struct Args {
     pub words: Vec<String>,
 }
 
-pub const MODES: &[&str] = &[
-    "restrictive",
-    "readonly",
-    "guarded",
-    "standard",
-    "yolo",
-    "planwrite",
-];
-
 /// How the first session is chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
@@ -192,7 +184,7 @@ impl Args {
             )));
         }
         if let Some(t) = &self.thinking
-            && !["off", "low", "medium", "high"].contains(&t.as_str())
+            && !THINKING.contains(&t.as_str())
         {
             return Err(Error::usage(format!(
                 "--thinking takes off, low, medium or high, not '{t}'"

@@ -3,7 +3,7 @@
 //! It takes the input's place while open; `d` turns it into a `note: `
 //! field.
 
-use crate::ask::{Ask, AskAnswer, AskRequest};
+use crate::ask::{Ask, AskAnswer};
 use crate::style::{Line, Role, Span, Style, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -25,10 +25,6 @@ pub enum DialogKey {
 impl Dialog {
     pub fn new(ask: Ask) -> Dialog {
         Dialog { ask, note: None }
-    }
-
-    pub fn request(&self) -> &AskRequest {
-        &self.ask.request
     }
 
     fn offers_always(&self) -> bool {
@@ -188,7 +184,7 @@ impl Dialog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ask::AlwaysPattern;
+    use crate::ask::{AlwaysPattern, AskRequest};
 
     fn dialog(always: bool) -> Dialog {
         let request = AskRequest {

@@ -30,7 +30,7 @@ impl App {
     /// front of it.
     pub fn start_turn(&mut self, text: String) {
         self.transcript.user(&text);
-        self.view.to_bottom();
+        self.view.scroll_bottom();
         let mut prompt = String::new();
         for c in self.shell_context.drain(..) {
             prompt.push_str(&c);
@@ -162,7 +162,7 @@ impl App {
             output: String::new(),
             code: None,
         });
-        self.view.to_bottom();
+        self.view.scroll_bottom();
         let id = self.next_id();
         match Run::start(
             &pipeline::shell_argv(cmd),
@@ -229,7 +229,7 @@ impl App {
             done: false,
             error: None,
         });
-        self.view.to_bottom();
+        self.view.scroll_bottom();
         let id = self.next_id();
         let args = pipeline::chat_args(&self.opts);
         match crate::btw::start(

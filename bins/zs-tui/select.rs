@@ -5,7 +5,6 @@
 //! it works over ssh and inside tmux (with `set-clipboard on`).
 
 use crate::style::{Line, Span, Style};
-use unicode_width::UnicodeWidthChar;
 
 /// A cell on screen: column and row.
 pub type Cell = (u16, u16);
@@ -75,7 +74,7 @@ fn cells(s: &str, from: u16, to: u16) -> String {
     let mut col = 0u16;
     let mut out = String::new();
     for ch in s.chars() {
-        let w = ch.width().unwrap_or(0) as u16;
+        let w = crate::wrap::char_width(ch) as u16;
         if col >= from && col < to {
             out.push(ch);
         }
@@ -107,7 +106,7 @@ pub fn highlight(line: &Line, from: u16, to: u16, style: Style) -> Line {
                 span.style
             };
             push(&mut out, ch, st);
-            col = col.saturating_add(ch.width().unwrap_or(0) as u16);
+            col = col.saturating_add(crate::wrap::char_width(ch) as u16);
         }
     }
     // A selection past the end of the text still shows (blank cells).

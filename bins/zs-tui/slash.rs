@@ -3,19 +3,17 @@
 //! here.
 
 use crate::app::{App, Overlay, SessionDetails};
-use crate::args::MODES;
-use crate::commands::{COMMANDS, QueueCmd, SessionCmd, Slash};
+use crate::commands::{MODES, QueueCmd, SessionCmd, Slash, THINKING};
 use crate::events::Msg;
 use crate::picker::{Item, Picker};
 use std::path::Path;
 
 /// Sessions the picker lists.
 const SESSIONS_LISTED: usize = 50;
-const THINKING: &[&str] = &["off", "low", "medium", "high"];
 
 impl App {
     pub fn slash(&mut self, cmd: Slash) {
-        self.view.to_bottom();
+        self.view.scroll_bottom();
         match cmd {
             Slash::Model(m) => self.set_option("model", m),
             Slash::Provider(p) => self.set_option("provider", p),
@@ -159,7 +157,7 @@ impl App {
         self.status.cost_unknown = false;
         self.transcript.clear();
         self.shell_context.clear();
-        self.view.to_bottom();
+        self.view.scroll_bottom();
         self.refresh_status();
         self.transcript
             .notice("new session: the next prompt starts it");
@@ -279,7 +277,7 @@ impl App {
         self.refresh_stats();
         let shown = self.session.name.clone().unwrap_or_else(|| id.to_string());
         self.transcript.notice(format!("session: {shown}"));
-        self.view.to_bottom();
+        self.view.scroll_bottom();
     }
 
     /// /compact: off the main thread, since it calls the model.
@@ -362,10 +360,11 @@ impl App {
 
     fn help(&mut self) {
         let mut rows = vec!["commands:".to_string()];
-        for c in COMMANDS {
-            let name = format!("/{} {}", c.name.trim_start_matches('/'), c.args);
-            rows.push(format!("  {:<24} {}", name.trim_end(), c.help));
-        }
+        rows.extend(
+            crate::commands::help_text()
+                .into_iter()
+                .map(|r| format!("  {r}")),
+        );
         rows.push(String::new());
         rows.extend(crate::args::KEYS.lines().map(str::to_string));
         self.transcript.notice(rows.join("\n"));

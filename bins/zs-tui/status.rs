@@ -50,11 +50,12 @@ impl Status {
 
     /// The bar's text, without the padding.
     pub fn text(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        parts.push(self.model.clone().unwrap_or_else(|| "(no model)".into()));
-        parts.push(self.provider.clone());
-        parts.push(self.prompt.clone());
-        parts.push(self.mode.clone());
+        let mut parts: Vec<String> = vec![
+            self.model.clone().unwrap_or_else(|| "(no model)".into()),
+            self.provider.clone(),
+            self.prompt.clone(),
+            self.mode.clone(),
+        ];
         if let Some(c) = self.context {
             let pct = (c as f64 * 100.0 / self.window.max(1) as f64).round();
             parts.push(format!("ctx {}k {pct}%", (c + 500) / 1000));

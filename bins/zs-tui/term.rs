@@ -365,8 +365,11 @@ fn write_row(buf: &mut Vec<u8>, row: &Line, width: u16) -> io::Result<()> {
             set_style(buf, &span.style)?;
             cur = span.style;
         }
-        buf.extend_from_slice(span.text.as_bytes());
-        used += crate::wrap::width(&span.text);
+        // Rows are made safe where they are built; this is the last line
+        // of defence against an escape sequence in model or tool text.
+        let text = crate::wrap::sanitize(&span.text);
+        buf.extend_from_slice(text.as_bytes());
+        used += crate::wrap::width(&text);
     }
     if cur != Style::default() {
         queue!(buf, SetAttribute(Attribute::Reset))?;

@@ -27,7 +27,6 @@ pub enum ToolStatus {
 
 #[derive(Debug)]
 pub struct Tool {
-    pub call_id: String,
     pub name: String,
     pub key_arg: String,
     pub status: ToolStatus,
@@ -205,11 +204,10 @@ impl Transcript {
             .into_iter()
             .flatten()
         {
-            if let Some(k) = self.get_mut(i) {
-                match k {
-                    Kind::Assistant { done, .. } | Kind::Reasoning { done, .. } => *done = true,
-                    _ => {}
-                }
+            if let Some(Kind::Assistant { done, .. } | Kind::Reasoning { done, .. }) =
+                self.get_mut(i)
+            {
+                *done = true;
             }
         }
         let open: Vec<usize> = self.tools.drain().map(|(_, i)| i).collect();
@@ -308,7 +306,6 @@ impl Transcript {
                     // A result without its call on screen (history that
                     // starts after a compaction): a row of its own.
                     None => self.push(Kind::Tool(Tool {
-                        call_id: r.call_id.clone(),
                         name: r.name.clone(),
                         key_arg: String::new(),
                         status: ToolStatus::Pending,
@@ -440,7 +437,6 @@ impl Transcript {
         for b in content {
             if let Block::ToolCall(c) = b {
                 let i = self.push(Kind::Tool(Tool {
-                    call_id: c.id.clone(),
                     name: c.name.clone(),
                     key_arg: key_argument(&c.name, &c.arguments),
                     status: ToolStatus::Pending,

@@ -8,7 +8,6 @@ use crate::select::{self, Selection};
 use crate::style::{Line, Role, Span, Style, Theme};
 use crate::term::Frame;
 use crate::transcript::Transcript;
-use unicode_width::UnicodeWidthChar;
 
 /// What one transcript row on screen shows, for clicks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,11 +63,11 @@ impl View {
         };
     }
 
-    pub fn to_top(&mut self) {
+    pub fn scroll_top(&mut self) {
         self.offset = usize::MAX / 2;
     }
 
-    pub fn to_bottom(&mut self) {
+    pub fn scroll_bottom(&mut self) {
         self.offset = 0;
     }
 
@@ -290,10 +289,13 @@ fn input_rows(
     (rows, cursor)
 }
 
-/// `s` cut to `width` cells, ending in `…` when it was longer.
+/// `s` cut to `width` cells, ending in `…` when it was longer. Control
+/// characters become their visible stand-ins first (wrap::sanitize), so
+/// nothing from a model or a tool reaches the terminal as a command.
 pub fn cut(s: &str, width: usize) -> String {
-    if crate::wrap::width(s) <= width {
-        return s.to_string();
+    let s = crate::wrap::sanitize(s);
+    if crate::wrap::width(&s) <= width {
+        return s.into_owned();
     }
     if width == 0 {
         return String::new();
@@ -301,7 +303,7 @@ pub fn cut(s: &str, width: usize) -> String {
     let mut out = String::new();
     let mut w = 0;
     for ch in s.chars() {
-        let cw = ch.width().unwrap_or(0);
+        let cw = crate::wrap::char_width(ch);
         if w + cw > width - 1 {
             break;
         }
@@ -312,9 +314,27 @@ pub fn cut(s: &str, width: usize) -> String {
     out
 }
 
-/// `line` cut to `width` cells (its last cell `…` when cut).
+/// `line` cut to `width` cells (its last cell `…` when cut), control
+/// characters shown as their stand-ins.
 pub fn fit(line: &Line, width: usize) -> Line {
-    let total: usize = line.spans.iter().map(|s| crate::wrap::width(&s.text)).sum();
+    let clean;
+    let line = if line
+        .spans
+        .iter()
+        .any(|s| matches!(crate::wrap::sanitize(&s.text), std::borrow::Cow::Owned(_)))
+    {
+        clean = Line {
+            spans: line
+                .spans
+                .iter()
+                .map(|s| Span::new(crate::wrap::sanitize(&s.text), s.style))
+                .collect(),
+        };
+        &clean
+    } else {
+        line
+    };
+    let total = crate::wrap::line_width(line);
     if total <= width {
         return line.clone();
     }
@@ -324,7 +344,7 @@ pub fn fit(line: &Line, width: usize) -> Line {
     'outer: for s in &line.spans {
         let mut text = String::new();
         for ch in s.text.chars() {
-            let cw = ch.width().unwrap_or(0);
+            let cw = crate::wrap::char_width(ch);
             if w + cw > width.saturating_sub(1) {
                 if !text.is_empty() {
                     spans.push(Span::new(text, s.style));
@@ -390,6 +410,9 @@ mod tests {
         assert_eq!(fit(&l, 5).text(), "ab日…");
         assert_eq!(fit(&l, 6).text(), "ab日本");
         assert_eq!(pad(&Line::plain("x"), 3, Style::default()).text(), "x  ");
+        // An escape from a tool never reaches the terminal as one.
+        assert_eq!(cut("a\x1b[2Jb", 20), "a␛[2Jb");
+        assert_eq!(fit(&Line::plain("\x1b]52;c;x\x07"), 20).text(), "␛]52;c;x␇");
     }
 
     #[test]
@@ -445,10 +468,10 @@ mod tests {
         assert_eq!(frame_text(&f)[..3], ["n3", "n4", "n5"]);
         assert_eq!(v.offset, 4);
         // Past the top stops at the first row.
-        v.to_top();
+        v.scroll_top();
         let f = v.compose(&mut t, chrome(&[], ""), None, 20, 6, &th);
         assert_eq!(frame_text(&f)[0], "n0");
-        v.to_bottom();
+        v.scroll_bottom();
         let f = v.compose(&mut t, chrome(&[], ""), None, 20, 6, &th);
         assert_eq!(frame_text(&f)[3], "n10");
     }
