@@ -474,14 +474,7 @@ impl App {
             _ => format!("── {title}: {}▏", picker.query()),
         };
         let mut rows = vec![Line::styled(head, self.theme.style(Role::DialogBorder))];
-        let list = picker.render(width, rows_h);
-        if list.is_empty() {
-            rows.push(Line::styled(
-                "  (nothing matches)",
-                self.theme.style(Role::Notice),
-            ));
-        }
-        rows.extend(list);
+        rows.extend(picker.render(width, rows_h));
         rows
     }
 

@@ -228,14 +228,24 @@ impl App {
                 self.transcript.notice("no sessions in this project yet");
             }
             Ok(list) => {
+                // The label is what the query matches: the id, the name
+                // and the first message, so `/session` then `fix login`
+                // finds it. Picking takes the id, its first word.
                 let items = list
                     .into_iter()
-                    .map(|s| Item {
-                        detail: match &s.name {
-                            Some(n) => format!("{n} · {} · {}", s.updated, s.title),
-                            None => format!("{} · {}", s.updated, s.title),
-                        },
-                        label: s.id,
+                    .map(|s| {
+                        let mut label = s.id;
+                        if let Some(n) = &s.name {
+                            label.push_str(&format!("  [{n}]"));
+                        }
+                        if !s.title.is_empty() {
+                            label.push_str("  ");
+                            label.push_str(&s.title);
+                        }
+                        Item {
+                            label,
+                            detail: s.updated,
+                        }
                     })
                     .collect();
                 self.overlay = Overlay::Sessions(Picker::new(items));

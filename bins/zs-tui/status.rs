@@ -60,8 +60,11 @@ impl Status {
             let pct = (c as f64 * 100.0 / self.window.max(1) as f64).round();
             parts.push(format!("ctx {}k {pct}%", (c + 500) / 1000));
         }
+        // Nothing spent (a local model, no reply yet) is not worth a
+        // place in the bar.
         if let Some(c) = self.cost
             && !self.cost_unknown
+            && c > 0.0
         {
             parts.push(if c < 1.0 {
                 format!("${c:.4}")
