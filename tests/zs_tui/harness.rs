@@ -176,6 +176,26 @@ impl Tui {
     /// Starts `program` with `args` in a `w` x `h` pane, after the shell
     /// code `before` (which may print something first). Does not wait.
     pub fn launch(&mut self, program: &Path, args: &[&str], before: &str, w: u16, h: u16) {
+        self.launch_with(program, args, before, false, w, h);
+    }
+
+    /// Like [`Tui::launch`], but the shell stays once `program` exited:
+    /// it writes `[exited N]` and waits, so what the program left on the
+    /// screen can be read from a live pane (tmux may blank a dead pane's
+    /// screen when the program used the alternate screen).
+    pub fn launch_in_shell(&mut self, program: &Path, args: &[&str], before: &str, w: u16, h: u16) {
+        self.launch_with(program, args, before, true, w, h);
+    }
+
+    fn launch_with(
+        &mut self,
+        program: &Path,
+        args: &[&str],
+        before: &str,
+        keep_shell: bool,
+        w: u16,
+        h: u16,
+    ) {
         assert!(!self.started, "zs-tui already started in this test");
         // A server of its own per launch: a stopped one may still be
         // removing its socket.
@@ -201,8 +221,9 @@ impl Tui {
             line.push_str("; ");
         }
         line.push_str(&format!(
-            "cd {} && exec env -i",
-            sh_quote(&self.project.display().to_string())
+            "cd {} && {}env -i",
+            sh_quote(&self.project.display().to_string()),
+            if keep_shell { "" } else { "exec " }
         ));
         for w in self.env_words() {
             line.push(' ');
@@ -213,6 +234,9 @@ impl Tui {
         for a in args {
             line.push(' ');
             line.push_str(&sh_quote(a));
+        }
+        if keep_shell {
+            line.push_str("; echo \"[exited $?]\"; exec sleep 3600");
         }
         let (w, h) = (w.to_string(), h.to_string());
         self.started = true;
@@ -400,19 +424,29 @@ impl Tui {
             .expect("pane pid")
     }
 
-    /// The exit status of the pane's process once it ended, else None.
+    /// The exit status of the pane's process once it ended and was reaped,
+    /// else None; a process ended by a signal counts as 128 + the signal,
+    /// as in sh.
     pub fn exit_status(&self) -> Option<i32> {
         let s = self.tmux(&[
             "display-message",
             "-p",
             "-t",
             SESSION,
-            "#{pane_dead} #{pane_dead_status}",
+            "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
         ]);
-        let mut it = s.split_whitespace();
-        match it.next() {
-            Some("1") => Some(it.next().and_then(|c| c.parse().ok()).unwrap_or(-1)),
-            _ => None,
+        let mut it = s.trim().split(':');
+        if it.next() != Some("1") {
+            return None;
+        }
+        let status = it.next().and_then(|c| c.parse::<i32>().ok());
+        let signal = it.next().and_then(|c| c.parse::<i32>().ok());
+        // tmux may mark the pane dead (its terminal closed) before it
+        // reaped the process: no status yet is not an exit yet.
+        match (status, signal) {
+            (Some(c), _) => Some(c),
+            (None, Some(sig)) => Some(128 + sig),
+            (None, None) => None,
         }
     }
 

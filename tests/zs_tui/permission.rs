@@ -19,8 +19,35 @@ fn dialog_open(s: &Screen) -> bool {
         .any(|r| r.trim_start().starts_with("── permission"))
 }
 
+/// Whether a row offers the four choices, in order. The exact row is
+/// checked once, in `the_choices_row_is_the_contract_s`.
+/// Whether the `note: ` field is open (an empty one ends in a space the
+/// capture trims).
+fn note_open(s: &Screen) -> bool {
+    s.rows.iter().any(|r| {
+        let r = r.trim_start();
+        r == "note:" || r.starts_with("note: ")
+    })
+}
+
 fn choices_shown(s: &Screen) -> bool {
-    s.rows.iter().any(|r| r.trim() == CHOICES)
+    s.rows.iter().any(|r| {
+        let mut rest = r.as_str();
+        [
+            "[y] allow once",
+            "[a] allow always",
+            "[n] deny",
+            "[d] deny with a note",
+        ]
+        .iter()
+        .all(|c| match rest.find(c) {
+            Some(i) => {
+                rest = &rest[i + c.len()..];
+                true
+            }
+            None => false,
+        })
+    })
 }
 
 /// Waits for the dialog about `command` and checks its rows.
@@ -126,18 +153,12 @@ fn deny_and_deny_with_a_note_reach_the_model() {
     t.submit("fetch b");
     wait_dialog(&t, &b);
     t.send_text("d");
-    let s = t.wait_until("the note field", |s| {
-        s.rows.iter().any(|r| r.trim_start().starts_with("note: "))
-    });
+    let s = t.wait_until("the note field", |s| note_open(s));
     assert!(dialog_open(&s), "{s}");
     t.send_keys(&["Escape"]);
-    t.wait_until("the choices again", |s| {
-        choices_shown(s) && !s.rows.iter().any(|r| r.trim_start().starts_with("note: "))
-    });
+    t.wait_until("the choices again", |s| choices_shown(s) && !note_open(s));
     t.send_text("d");
-    t.wait_until("the note field", |s| {
-        s.rows.iter().any(|r| r.trim_start().starts_with("note: "))
-    });
+    t.wait_until("the note field", |s| note_open(s));
     t.send_text("use the cached copy");
     t.wait_for("note: use the cached copy");
     t.send_keys(&["Enter"]);
@@ -176,4 +197,44 @@ fn ctrl_c_in_the_dialog_denies_and_cancels_the_run() {
     assert!(!s.contains("Never sent."), "{s}");
     assert_eq!(t.requests().len(), 1, "no round after the cancel");
     assert_session_valid(&t, &t.last_session());
+}
+
+#[test]
+fn the_choices_row_is_the_contract_s() {
+    let cmd = asking("marker");
+    let mut t = Tui::new(vec![bash("c1", &cmd), Reply::text("Denied.")]);
+    t.start(&[]);
+    t.submit("fetch it");
+    let s = wait_dialog(&t, &cmd);
+    assert!(
+        s.rows.iter().any(|r| r.trim() == CHOICES),
+        "the choices row is exactly {CHOICES:?}\n{s}"
+    );
+    t.send_text("n");
+    t.wait_for("Denied.");
+}
+
+#[test]
+fn allow_always_is_not_offered_for_a_destructive_command() {
+    // Destructive commands ask even in yolo mode, and never offer "always".
+    let cmd = "find build -delete";
+    let mut t = Tui::new(vec![bash("c1", cmd), Reply::text("Left it.")]);
+    t.write_file("build/x.o", "x");
+    t.start(&["--yolo"]);
+    t.submit("clean up");
+    let s = t.wait_until("the permission dialog", dialog_open);
+    assert!(s.contains(&format!("Allow bash: {cmd}")), "{s}");
+    let choices = s
+        .rows
+        .iter()
+        .find(|r| r.contains("[y] allow once"))
+        .unwrap_or_else(|| panic!("the choices\n{s}"));
+    assert!(!choices.contains("[a]"), "no `always`: {choices:?}");
+    assert!(choices.contains("[n] deny") && choices.contains("[d] deny with a note"));
+    t.send_text("a");
+    let s = t.screen();
+    assert!(dialog_open(&s), "`a` does nothing when not offered\n{s}");
+    t.send_text("n");
+    t.wait_for("Left it.");
+    assert!(t.file("build/x.o").exists(), "nothing was removed");
 }

@@ -103,7 +103,9 @@ fn queue_pop_and_clear_change_what_runs_next() {
 #[test]
 fn ctrl_c_kills_a_long_tool_call_and_the_session_stays_valid() {
     let mut t = Tui::new(vec![
-        bash("c1", "echo $$ > pid; sleep 60"),
+        // Not the last command, so the shell waits for sleep instead of
+        // becoming it.
+        bash("c1", "echo $$ > pid; sleep 60; echo never"),
         Reply::text("Continued after the cancel."),
     ]);
     t.start(&[]);

@@ -3,9 +3,10 @@
 //! status bar; and what reached the model and the session.
 
 use crate::harness::{
-    KEY, MODEL, Screen, Tui, assert_session_valid, bash, tool_messages, user_texts,
+    KEY, MODEL, Screen, Tui, assert_session_valid, bash, call, tool_messages, user_texts,
 };
 use crate::mock::script::{Fault, Reply, Usage};
+use serde_json::json;
 
 /// The Markdown the model streams before its tool call.
 const MARKDOWN: &str = "# Plan of attack\n\n\
@@ -118,7 +119,9 @@ fn a_prompt_streams_markdown_runs_a_tool_and_answers() {
 
     // The status bar: model, provider, context used, cost, idle.
     let status = s.status();
-    for want in [MODEL, "openai-compatible", "ctx 12k", "12%", "$0.01"] {
+    // The cost is the session's: 9000 + 12000 tokens in at $1/M, 40 + 50
+    // out at $2/M.
+    for want in [MODEL, "openai-compatible", "ctx 12k", "12%", "$0.02"] {
         assert!(status.contains(want), "{want:?} in the status bar\n{s}");
     }
     assert!(!status.contains("running"), "{s}");
@@ -149,14 +152,16 @@ fn a_prompt_streams_markdown_runs_a_tool_and_answers() {
 
 #[test]
 fn a_failed_tool_call_is_marked_with_a_cross() {
+    // A read of a missing file is an error result (a command that exits
+    // non-zero is not: it ran, and its status is in its output).
     let mut t = Tui::new(vec![
-        bash("c1", "ls no-such-file-here"),
+        call("c1", "read", json!({"path": "no-such-file.txt"})),
         Reply::text("It is not there."),
     ]);
     t.start(&[]);
     t.submit("look for it");
     let s = t.wait_for("It is not there.");
-    let row = tool_row(&s, "✗ bash ls no-such-file-here")
+    let row = tool_row(&s, "✗ read no-such-file.txt")
         .unwrap_or_else(|| panic!("an error row for the call\n{s}"));
     assert!(ends_with_duration(row), "{row:?}");
     let results = tool_messages(&t.messages(1));
