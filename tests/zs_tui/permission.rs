@@ -153,12 +153,12 @@ fn deny_and_deny_with_a_note_reach_the_model() {
     t.submit("fetch b");
     wait_dialog(&t, &b);
     t.send_text("d");
-    let s = t.wait_until("the note field", |s| note_open(s));
+    let s = t.wait_until("the note field", note_open);
     assert!(dialog_open(&s), "{s}");
     t.send_keys(&["Escape"]);
     t.wait_until("the choices again", |s| choices_shown(s) && !note_open(s));
     t.send_text("d");
-    t.wait_until("the note field", |s| note_open(s));
+    t.wait_until("the note field", note_open);
     t.send_text("use the cached copy");
     t.wait_for("note: use the cached copy");
     t.send_keys(&["Enter"]);
