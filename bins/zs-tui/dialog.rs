@@ -91,13 +91,18 @@ impl Dialog {
     pub fn note_row(&self, theme: &Theme) -> Option<(Line, usize)> {
         let note = self.note.as_ref()?;
         let label = "note: ";
-        let line = Line {
-            spans: vec![
-                Span::new(label, theme.style(Role::DialogBorder)),
-                Span::new(note.clone(), Style::default()),
-            ],
-        };
-        Some((line, crate::wrap::width(label) + crate::wrap::width(note)))
+        let mut spans = vec![Span::new(label, theme.style(Role::DialogBorder))];
+        if note.is_empty() {
+            // A hint in the empty field (the cursor stays before it).
+            spans.push(Span::new(
+                "why not, for the model",
+                theme.style(Role::Notice),
+            ));
+        } else {
+            spans.push(Span::new(note.clone(), Style::default()));
+        }
+        let col = crate::wrap::width(label) + crate::wrap::width(note);
+        Some((Line { spans }, col))
     }
 
     /// The dialog's rows at `width`; `more`: asks waiting behind this one.
@@ -258,6 +263,9 @@ mod tests {
     fn a_note_is_typed_then_sent() {
         let mut d = dialog(false);
         assert_eq!(d.handle_key(key('d')), DialogKey::Changed);
+        let (row, col) = d.note_row(&Theme::new(false)).unwrap();
+        assert_eq!(row.text(), "note: why not, for the model");
+        assert_eq!(col, 6);
         for c in "use wget".chars() {
             d.handle_key(key(c));
         }

@@ -533,4 +533,32 @@ mod tests {
         assert!(row.spans.iter().any(|s| s.text == "bc" && s.style.reverse));
         assert_eq!(sel.text(&v.lines, 10), "bc");
     }
+
+    #[test]
+    fn the_live_area_holds_what_is_not_yet_in_the_scrollback() {
+        let mut t = Transcript::new(Theme::new(false));
+        t.user("done already");
+        t.apply(r#"{"type":"text_delta","text":"streaming"}"#, false);
+        t.committed = 1;
+        let mut v = View::default();
+        let q = vec!["later".to_string()];
+        let f = v.compose_live(&mut t, chrome(&q, "x"), 30, 10, &Theme::new(false));
+        assert_eq!(
+            frame_text(&f),
+            ["", "streaming", "queued: later", "> x", " model · status"]
+        );
+        assert_eq!(f.cursor, Some((3, 3)));
+        // Taller than the screen allows: its last rows.
+        for i in 0..20 {
+            t.apply(
+                &format!(r#"{{"type":"text_delta","text":"\n\nline {i}"}}"#),
+                false,
+            );
+        }
+        let f = v.compose_live(&mut t, chrome(&[], "x"), 30, 6, &Theme::new(false));
+        let rows = frame_text(&f);
+        assert_eq!(rows.len(), 6);
+        assert_eq!(rows[3], "line 19");
+        assert_eq!(rows[4..], ["> x", " model · status"]);
+    }
 }
