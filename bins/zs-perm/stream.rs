@@ -77,8 +77,8 @@ pub fn run(args: &Args, setup: Setup) -> Result<(), Error> {
     }
     crate::interrupt::install()?;
     let result = f.run(std::io::stdin().lock());
-    // Once, at the end: a turn is one process, and replacing the file after
-    // every message costs a flush on ext4 (rename over an existing file).
+    // Once, at the end: a turn is one process, and one write per turn is
+    // all the next turn needs.
     f.save_history();
     match result {
         Ok(()) if crate::interrupt::interrupted() => Err(Error::new(

@@ -44,16 +44,21 @@ pub fn context_files(cwd: &Path, max_bytes: usize) -> Vec<(PathBuf, String)> {
         candidates.push(d.join("ARCHITECTURE.md"));
     }
     let mut out: Vec<(PathBuf, String)> = Vec::new();
-    let mut seen: Vec<PathBuf> = Vec::new();
+    // Files already given, by device and inode: one stat per candidate
+    // finds a symlink or a hard link to one of them, where resolving each
+    // path costs a readlink per component, and most candidates are absent.
+    let mut seen: Vec<(u64, u64)> = Vec::new();
     let mut left = max_bytes;
     for path in candidates {
-        let Ok(real) = std::fs::canonicalize(&path) else {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(meta) = std::fs::metadata(&path) else {
             continue;
         };
-        if seen.contains(&real) || !real.is_file() {
+        let id = (meta.dev(), meta.ino());
+        if seen.contains(&id) || !meta.is_file() {
             continue;
         }
-        seen.push(real);
+        seen.push(id);
         let Ok(text) = std::fs::read_to_string(&path) else {
             continue;
         };

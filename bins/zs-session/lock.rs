@@ -5,10 +5,14 @@
 //! the file, only so the error a second writer gets can name it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Seek, Write};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use zerostack::error::Error;
+
+/// The width the pid is padded to: more digits than a pid can have
+/// (`pid_max` is at most 2^22 on Linux).
+const PID_WIDTH: usize = 10;
 
 /// A held lock; dropping it closes the file, which releases the lock.
 #[derive(Debug)]
@@ -50,7 +54,7 @@ impl Lock {
                 .map_err(|e| Error::failure(format!("cannot create '{}': {e}", dir.display())))?;
         }
         // No truncate on open: the file may be another holder's, with its pid.
-        let mut file = OpenOptions::new()
+        let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -63,9 +67,14 @@ impl Lock {
             return Ok(None);
         }
         // Best effort: the pid is only for the message of a second writer.
-        let _ = file.set_len(0);
-        let _ = file.rewind();
-        let _ = writeln!(file, "{}", std::process::id());
+        // It is written over the old one, padded to a fixed width, rather
+        // than after a truncation: on ext4, closing a file that was
+        // truncated and written starts a writeback of it, a cost paid by
+        // every record of every round.
+        let _ = file.write_all_at(
+            format!("{:<PID_WIDTH$}\n", std::process::id()).as_bytes(),
+            0,
+        );
         Ok(Some(Lock { _file: file }))
     }
 }

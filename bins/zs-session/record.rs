@@ -82,13 +82,32 @@ impl StateOut<'_> {
         let word = state_word(&l, &s.id);
         let due = word == "model" && compact::due(&l, &s.id, self.env, self.config, self.settings)?;
         let line = format!("{word}{}\n", if due { " compact" } else { "" });
-        std::fs::write(self.path, line).map_err(|e| {
+        write_over(self.path, line.as_bytes()).map_err(|e| {
             Error::failure(format!(
                 "cannot write the state to '{}': {e}",
                 self.path.display()
             ))
         })
     }
+}
+
+/// Writes `bytes` as the whole content of the file at `path`, over what it
+/// held, cutting it only when it was longer. Not `fs::write`: on ext4,
+/// closing a file that was truncated to nothing and written again starts a
+/// writeback of it (the protection for programs that replace a file that
+/// way), and the wrapper reads this file after every round.
+fn write_over(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    file.write_all_at(bytes, 0)?;
+    if file.metadata()?.len() > bytes.len() as u64 {
+        file.set_len(bytes.len() as u64)?;
+    }
+    Ok(())
 }
 
 /// Records stdin into `s`; with `progress`, also writes progress lines on
@@ -200,6 +219,18 @@ mod tests {
             judge(1, r#"{"type":"session","version":1,"id":"x"}"#),
             Verdict::Pass
         );
+    }
+
+    #[test]
+    fn the_state_file_is_written_over_and_cut_to_its_new_content() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("state");
+        write_over(&path, b"model compact\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "model compact\n");
+        write_over(&path, b"user\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "user\n");
+        write_over(&path, b"interrupted\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "interrupted\n");
     }
 
     #[test]

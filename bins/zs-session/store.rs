@@ -298,8 +298,9 @@ impl Store {
 
     /// Finds the session `arg` names: a path to a session file, `@last` (the
     /// most recently written session of this project), an id, a unique
-    /// prefix of one, or a name set by `new --name` or `rename`. Prefixes
-    /// and names are looked up in this project first, then everywhere.
+    /// prefix of one, or a name set by `new --name` or `rename`. Ids,
+    /// prefixes and names are looked up in this project first, then
+    /// everywhere.
     pub fn resolve(&self, arg: &str, cwd: &Path) -> Result<SessionRef, Error> {
         if arg.is_empty() {
             return Err(Error::usage("empty session argument"));
@@ -328,6 +329,14 @@ impl Store {
             return best
                 .map(|(_, s)| s)
                 .ok_or_else(|| Error::usage("no session in this project yet"));
+        }
+        // An id of this project, the wrapper's case every round: one stat,
+        // where listing the store costs a stat per session of every project.
+        if arg != "." && arg != ".." {
+            let file = self.root.join(&here).join(format!("{arg}.jsonl"));
+            if file.is_file() {
+                return Ok(SessionRef::at(file));
+            }
         }
         let all = self.sessions(None)?;
         if let Some(s) = all.iter().find(|s| s.id == arg) {
