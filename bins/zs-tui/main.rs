@@ -6,6 +6,7 @@ mod app;
 mod args;
 mod dialog;
 mod events;
+mod keys;
 mod runs;
 mod select;
 mod slash;
