@@ -1,8 +1,10 @@
 //! /btw: a side question on a fork of the context, answered inline while
 //! the run goes on, and never recorded in the session.
 
-use crate::harness::{Tui, assert_session_valid, bash, user_texts};
-use crate::mock::script::Reply;
+use crate::harness::{
+    Tui, assert_session_valid, bash, descendants_named, user_texts, wait_for_cond,
+};
+use crate::mock::script::{Fault, Reply};
 
 #[test]
 fn btw_answers_inline_during_a_run_and_is_never_recorded() {
@@ -81,4 +83,47 @@ fn btw_on_an_idle_prompt_answers_without_a_turn() {
     let id = t.last_session();
     assert_eq!(t.stored_user_texts(&id), ["hello"]);
     assert!(!t.session(&["show", &id]).contains("Side answer"));
+}
+
+#[test]
+fn esc_cancels_a_side_question_and_the_run_goes_on() {
+    let mut t = Tui::new(vec![
+        bash("c1", "sleep 6; echo slept"),
+        // The side question's model never answers.
+        Reply {
+            fault: Some(Fault::Hang),
+            ..Reply::default()
+        },
+        Reply::text("Main task finished."),
+    ]);
+    t.start(&[]);
+    t.submit("main task");
+    t.wait_until("the running bash row", |s| {
+        s.rows
+            .iter()
+            .any(|r| r.trim_start().starts_with("… bash sleep 6"))
+    });
+    t.submit("/btw a question nobody answers");
+    t.wait_for("btw › a question nobody answers");
+    let tui = t.pane_pid();
+    // The main run's model call is over (its tool sleeps): the zs-chat
+    // running now is the side question's.
+    t.wait_requests(2);
+    wait_for_cond("the side question's zs-chat", || {
+        !descendants_named(tui, "zs-chat").is_empty()
+    });
+    t.send_keys(&["Escape"]);
+    wait_for_cond("the side question's zs-chat to end", || {
+        descendants_named(tui, "zs-chat").is_empty()
+    });
+    let s = t.screen();
+    assert!(s.status().contains("running"), "the run goes on\n{s}");
+    assert!(
+        s.rows
+            .iter()
+            .any(|r| r.trim_start().starts_with("… bash sleep 6")),
+        "the tool still runs\n{s}"
+    );
+    t.wait_for("Main task finished.");
+    assert_eq!(t.requests().len(), 3);
 }

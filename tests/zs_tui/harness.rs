@@ -760,6 +760,18 @@ pub fn descendants(root: u32) -> Vec<u32> {
     out
 }
 
+/// The running descendants of `root` whose command name is `comm`.
+pub fn descendants_named(root: u32, comm: &str) -> Vec<u32> {
+    descendants(root)
+        .into_iter()
+        .filter(|p| {
+            alive(*p)
+                && std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .is_ok_and(|c| c.trim_end() == comm)
+        })
+        .collect()
+}
+
 /// The children of `pid`.
 pub fn children(pid: u32) -> Vec<u32> {
     processes()

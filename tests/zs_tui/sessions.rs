@@ -130,3 +130,67 @@ fn export_writes_the_session_as_markdown() {
             .is_ok_and(|text| text.contains("export me") && text.contains("Exported answer."))
     });
 }
+
+#[test]
+fn compact_summarizes_the_older_part_and_the_next_turn_starts_from_it() {
+    let mut t = Tui::new(vec![
+        Reply::text("Answer one."),
+        Reply::text("Answer two."),
+        Reply::text("Summary: the user asked twice."),
+        Reply::text("Answer three."),
+    ]);
+    // Keep almost nothing verbatim, so two short turns have an older part.
+    t.config["session"] = serde_json::json!({"keep_recent_tokens": 1});
+    t.start(&[]);
+    t.submit("question one");
+    t.wait_for("Answer one.");
+    t.wait_idle();
+    t.submit("question two");
+    t.wait_for("Answer two.");
+    t.wait_idle();
+    t.submit("/compact");
+    t.wait_until("the compacted notice", |s| {
+        s.rows.iter().any(|r| r.trim() == "compacted")
+    });
+    assert_eq!(t.requests().len(), 3, "one call for the summary");
+    let id = t.last_session();
+    let stored = t.stored(&id);
+    assert!(
+        stored.iter().any(|e| e["type"] == "compaction"),
+        "a compaction entry: {stored:?}"
+    );
+    t.submit("question three");
+    t.wait_for("Answer three.");
+    let body = serde_json::to_string(&t.requests()[3].body).unwrap();
+    assert!(body.contains("Summary: the user asked twice."), "{body}");
+}
+
+#[test]
+fn session_fork_continues_in_a_copy() {
+    let mut t = Tui::new(vec![
+        Reply::text("Before the fork."),
+        Reply::text("In the fork."),
+    ]);
+    t.start(&[]);
+    t.submit("original");
+    t.wait_for("Before the fork.");
+    t.wait_idle();
+    let first = t.last_session();
+    t.submit("/session fork");
+    t.wait_until("a second session", |_| t.sessions().len() == 2);
+    t.submit("after the fork");
+    t.wait_for("In the fork.");
+    let ids = t.sessions();
+    let fork = ids.iter().find(|i| **i != first).unwrap().clone();
+    assert_eq!(
+        t.stored_user_texts(&first),
+        ["original"],
+        "the original stays"
+    );
+    assert_eq!(t.stored_user_texts(&fork), ["original", "after the fork"]);
+    let s = t.screen();
+    assert!(
+        s.status().contains(&fork[fork.len().saturating_sub(4)..]),
+        "the status bar names the fork\n{s}"
+    );
+}

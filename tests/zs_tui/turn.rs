@@ -242,6 +242,68 @@ fn a_model_error_is_shown_in_place_and_the_next_prompt_works() {
     assert_eq!(t.requests().len(), 2);
 }
 
+#[test]
+fn a_click_on_a_tool_row_toggles_that_call_alone() {
+    let two = crate::mock::script::Reply {
+        tool_calls: vec![
+            crate::mock::script::Call {
+                id: "c1".into(),
+                name: "bash".into(),
+                arguments: json!({"command": "echo first-output"}),
+            },
+            crate::mock::script::Call {
+                id: "c2".into(),
+                name: "bash".into(),
+                arguments: json!({"command": "echo second-output"}),
+            },
+        ],
+        ..Reply::default()
+    };
+    let mut t = Tui::new(vec![two, Reply::text("Both ran.")]);
+    t.start(&[]);
+    t.submit("run both");
+    let s = t.wait_for("Both ran.");
+    let row = s
+        .rows
+        .iter()
+        .position(|r| r.trim_start().starts_with("✓ bash echo first-output"))
+        .unwrap_or_else(|| panic!("the first call's row\n{s}"));
+    t.mouse(0, 4, row as u16, false);
+    t.mouse(0, 4, row as u16, true);
+    let s = t.wait_until("the first call's output", |s| {
+        s.rows.iter().any(|r| r == "    first-output")
+    });
+    assert!(
+        !s.rows.iter().any(|r| r == "    second-output"),
+        "the other call stays folded\n{s}"
+    );
+}
+
+#[test]
+fn wide_characters_wrap_without_losing_a_cell() {
+    // 64 cells of CJK (two each) and emoji, in a 40-column pane: a width
+    // counted wrong makes the terminal wrap or overwrite on its own, and
+    // characters go missing or come twice.
+    let text = "日本語の文章を折り返す試験です。".repeat(2) + "😀😀😀 THE-END";
+    let mut t = Tui::new(vec![Reply::text(&text)]);
+    t.launch(&crate::common::bin("zs-tui"), &[], "", 40, 20);
+    t.wait_ready();
+    t.submit("wide");
+    let s = t.wait_for("THE-END");
+    let first = s.find("日本語").unwrap_or_else(|| panic!("{s}"));
+    let last = s.find("THE-END").unwrap();
+    assert!(last > first, "wrapped over several rows\n{s}");
+    let joined: String = s.rows[first..=last]
+        .iter()
+        .map(|r| r.replace(' ', ""))
+        .collect();
+    assert_eq!(
+        joined,
+        text.replace(' ', ""),
+        "every character once, in order\n{s}"
+    );
+}
+
 /// The parameter lists of the SGR sequences (`ESC [ ... m`) in `s`.
 pub fn sgr_params(s: &str) -> Vec<Vec<u32>> {
     let mut out = Vec::new();
