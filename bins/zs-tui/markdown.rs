@@ -6,16 +6,24 @@
 //! are kept, and only the open part at the end is parsed and rendered
 //! again. Appending text can change only the last block: CommonMark decides
 //! block structure line by line, and a block is closed for good once a
-//! complete later line starts another one. A long top-level list is split
+//! complete later line starts another one (two lines for a table, whose
+//! second line decides whether it is one). A long top-level list is split
 //! the same way at its items, resuming the list's numbering and looseness
 //! (a list that turns loose, which changes every item, is rendered once
-//! more). One exception is left: a link reference definition that comes
-//! after its use; models do not write those. A new width or theme renders
-//! everything once more.
+//! more). Link reference definitions in the finished text are handed to
+//! the parses after it. What is left: a definition that comes after the
+//! link using it does not reach a finished block; models do not write
+//! those. A new width or theme renders everything once more.
+//!
+//! The result is exactly what a one-shot `render` of the same text gives;
+//! the tests check it after every delta of random documents.
 
 use crate::style::{Line, Role, Style, Theme};
 use crate::wrap;
-use pulldown_cmark::{Alignment, CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+use pulldown_cmark::{
+    Alignment, BrokenLink, CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd,
+};
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// A message's Markdown, growing delta by delta, rendered on demand.
@@ -29,6 +37,9 @@ pub struct Markdown {
     rows: Vec<Line>,
     /// The top-level list the open part continues, when it starts at an item.
     list: Option<OpenList>,
+    /// The link reference definitions in the finished text, for the links
+    /// in the open part.
+    defs: Vec<Def>,
     /// The width and theme `rows` were rendered for.
     key: Option<(usize, Theme)>,
     /// `rows` covers all of `text`.
@@ -76,6 +87,7 @@ impl Markdown {
             self.open = 0;
             self.done = 0;
             self.list = None;
+            self.defs.clear();
             self.fresh = false;
         }
         if !self.fresh {
@@ -90,7 +102,8 @@ impl Markdown {
     /// open part was moved back to the start of the list: render again.
     fn render_open(&mut self, width: usize, theme: &Theme) -> bool {
         self.rows.truncate(self.done);
-        let tail = &self.text[self.open..];
+        let tail = lone_cr_to_lf(&self.text[self.open..]);
+        let tail = tail.as_ref();
         let resume = self.list;
         let mut r = Renderer::new(width, theme);
         r.resume = resume.map(|l| (l.loose, l.next));
@@ -101,11 +114,12 @@ impl Markdown {
         let mut items = Vec::new();
         let mut depth = 0usize;
         let mut first_loose = None;
-        let events = parse(tail);
+        let Parsed { events, defs } = parse(tail, &self.defs);
         r.loose = looseness(tail, &events);
         for (event, range) in events {
             if depth == 0 {
-                blocks.push((range.start, r.out.len()));
+                let table = matches!(event, Event::Start(Tag::Table(_)));
+                blocks.push((range.start, r.out.len(), table));
                 items.clear();
             }
             let item = depth == 1 && matches!(event, Event::Start(Tag::Item));
@@ -133,30 +147,35 @@ impl Markdown {
             self.list = None;
             return false;
         }
-        let complete = |at: usize| tail[at..].contains('\n');
+        // Whether `n` lines from `at` on are complete (lone CRs are LFs by
+        // now).
+        let complete = |at: usize, n: usize| tail[at..].match_indices('\n').nth(n - 1).is_some();
         let mut out = std::mem::take(&mut r.out);
         let Some(mut k) = blocks.len().checked_sub(1) else {
             return true;
         };
         // Until the line that starts it is complete, a block may still turn
         // out to continue the one before (`|` alone after a table ends it,
-        // `| 1` is its next row): that one stays open too. Items likewise.
-        if k > 0 && !complete(blocks[k].0) {
+        // `| 1` is its next row): that one stays open too. A table that
+        // interrupts a paragraph is one only if its second line fits its
+        // first, so it needs both. Items likewise.
+        let (at, _, table) = blocks[k];
+        if k > 0 && !complete(at, if table { 2 } else { 1 }) {
             k -= 1;
             items.clear();
         }
         let mut j = items.len().saturating_sub(1);
-        if j > 0 && !complete(items[j].0) {
+        if j > 0 && !complete(items[j].0, 1) {
             j -= 1;
         }
         // The finished items are rendered as loose or tight as the list is
         // now. When it is loose, that may be the doing of the incomplete last
         // line (`\n\n-` starts an item after a blank, `\n\n--` does not):
         // unless the complete lines alone make it loose, wait.
-        if j > 0 && r.last_list_loose && !tail.ends_with('\n') {
+        if j > 0 && r.last_list_loose && !tail.ends_with(EOL) {
             let whole = &tail[line_start(tail, blocks[k].0)..];
-            let lines = &whole[..whole.rfind('\n').map_or(0, |i| i + 1)];
-            if looseness(lines, &parse(lines)).first() != Some(&true) {
+            let lines = &whole[..line_start(whole, whole.len())];
+            if looseness(lines, &parse(lines, &self.defs).events).first() != Some(&true) {
                 j = 0;
             }
         }
@@ -170,7 +189,7 @@ impl Markdown {
             Some(l) => first_loose.unwrap_or(l.loose),
             None => true,
         };
-        let (block_at, block_row) = blocks[k];
+        let (block_at, block_row, _) = blocks[k];
         let block_line = line_start(tail, block_at);
         let item_line = items.get(j).map_or(0, |&(at, ..)| line_start(tail, at));
         let at_block = if k == 0 { first_blank } else { true };
@@ -195,6 +214,7 @@ impl Markdown {
                 next,
                 loose,
             });
+            self.keep_defs(defs, item_line);
             self.open += item_line;
             open_blank = (item_row, loose);
         } else {
@@ -203,7 +223,12 @@ impl Markdown {
             if !(continued && k == 0) {
                 self.list = None;
             }
-            self.open += block_line;
+            // Nothing finished, nothing skipped: what comes before the first
+            // block (a link reference definition) may still change.
+            if k > 0 {
+                self.keep_defs(defs, block_line);
+                self.open += block_line;
+            }
             open_blank = (block_row, at_block);
         }
         let (row, blank) = open_blank;
@@ -215,6 +240,16 @@ impl Markdown {
         }
         self.rows.append(&mut open_rows);
         true
+    }
+
+    /// Keeps the definitions that end before `end` (in the open part),
+    /// where the open part is to start now; the first of a label counts.
+    fn keep_defs(&mut self, defs: Vec<(Def, usize)>, end: usize) {
+        for (def, def_end) in defs {
+            if def_end <= end && !self.defs.iter().any(|d| d.label == def.label) {
+                self.defs.push(def);
+            }
+        }
     }
 
     /// Adds finished rows that the tail's rendering had at `row` on. A
@@ -235,26 +270,103 @@ impl Markdown {
     }
 }
 
+/// What ends a line: the parser takes a CR alone as well as LF and CRLF.
+const EOL: [char; 2] = ['\n', '\r'];
+
 /// The start of the line `at` is on.
 fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind('\n').map_or(0, |i| i + 1)
+    text[..at].rfind(EOL).map_or(0, |i| i + 1)
+}
+
+/// Where the line after the line ending at `at` starts.
+fn after_eol(text: &str, at: usize) -> usize {
+    if text[at..].starts_with("\r\n") {
+        at + 2
+    } else {
+        at + 1
+    }
 }
 
 /// Renders Markdown to rows no wider than `width` cells.
 pub fn render(markdown: &str, width: usize, theme: &Theme) -> Vec<Line> {
+    let markdown = lone_cr_to_lf(markdown);
     let mut r = Renderer::new(width, theme);
-    let events = parse(markdown);
-    r.loose = looseness(markdown, &events);
+    let events = parse(&markdown, &[]).events;
+    r.loose = looseness(&markdown, &events);
     for (event, _) in events {
         r.event(event);
     }
     r.out
 }
 
-fn parse(text: &str) -> Vec<(Event<'_>, Range<usize>)> {
-    Parser::new_ext(text, options())
-        .into_offset_iter()
-        .collect()
+/// A link reference definition (`[label]: url "title"`).
+#[derive(Debug, Clone)]
+struct Def {
+    /// The label as links match it: case and runs of spaces do not count.
+    label: String,
+    url: String,
+    title: String,
+}
+
+fn label_key(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+struct Parsed<'a> {
+    events: Vec<(Event<'a>, Range<usize>)>,
+    /// The definitions in the text, each with where it ends.
+    defs: Vec<(Def, usize)>,
+}
+
+/// Parses `text`; a reference it does not define itself is looked up in
+/// `known` (definitions in the text before it).
+fn parse<'a>(text: &'a str, known: &[Def]) -> Parsed<'a> {
+    let lookup = |link: BrokenLink<'a>| {
+        let label = label_key(&link.reference);
+        known
+            .iter()
+            .find(|d| d.label == label)
+            .map(|d| (CowStr::from(d.url.clone()), CowStr::from(d.title.clone())))
+    };
+    let parser = Parser::new_with_broken_link_callback(text, options(), Some(lookup));
+    let defs = parser
+        .reference_definitions()
+        .iter()
+        .map(|(label, def)| {
+            let def_ = Def {
+                label: label_key(label),
+                url: def.dest.to_string(),
+                title: def.title.as_deref().unwrap_or("").to_string(),
+            };
+            (def_, def.span.end)
+        })
+        .collect();
+    let events = parser.into_offset_iter().collect();
+    Parsed { events, defs }
+}
+
+/// `text` with each CR that is not part of a CRLF made an LF, byte for
+/// byte, so offsets stay. The parser takes a lone CR as a line ending, but
+/// not everywhere (a fence line ending in one is a fence only at the end of
+/// the text), which would let a later line change an earlier block.
+fn lone_cr_to_lf(text: &str) -> Cow<'_, str> {
+    if !text.contains('\r') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' && chars.peek() != Some(&'\n') {
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether each list, in the order they start, is loose: its items or an
@@ -335,18 +447,25 @@ fn blank_between(text: &str, a: usize, b: usize) -> bool {
     if a >= b {
         return false;
     }
+    let bytes = text.as_bytes();
+    // Between the CR and LF of a CRLF is not a line start.
+    let at_line_start =
+        a == 0 || bytes[a - 1] == b'\n' || bytes[a - 1] == b'\r' && bytes.get(a) != Some(&b'\n');
     let mut pos = a;
-    if a > 0 && text.as_bytes()[a - 1] != b'\n' {
-        match text[a..b].find('\n') {
-            Some(i) => pos = a + i + 1,
+    if !at_line_start {
+        match text[a..b].find(EOL) {
+            Some(i) => pos = after_eol(text, a + i),
             None => return false,
         }
     }
-    while let Some(i) = text[pos..b].find('\n') {
+    while pos < b {
+        let Some(i) = text[pos..b].find(EOL) else {
+            break;
+        };
         if text[pos..pos + i].trim().is_empty() {
             return true;
         }
-        pos += i + 1;
+        pos = after_eol(text, pos + i);
     }
     false
 }
@@ -815,6 +934,16 @@ impl<'t> Renderer<'t> {
 
     fn text(&mut self, text: &str, style: Style) {
         if self.inline.is_empty() {
+            // Text straight in an item of a loose list starts a paragraph
+            // (the parser, seeing only the last items of a continued list,
+            // may not say so), after the blank row a block before it left.
+            if !self.heading
+                && self.table.is_none()
+                && matches!(self.containers.last(), Some(Container::Item { .. }))
+                && self.lists.last().is_some_and(|l| l.loose)
+            {
+                self.blank();
+            }
             self.inline.push(Line::default());
         }
         let text = if text.contains('\n') {
@@ -1373,8 +1502,8 @@ mod tests {
     #[test]
     fn streaming_matches_on_random_documents() {
         // Lines that change how the lines before them parse: lists turning
-        // loose, lazy continuations, setext underlines, table delimiters,
-        // fences opened and closed, items in quotes.
+        // loose, lazy continuations, setext underlines, tables interrupting
+        // paragraphs, fences opened and closed, items in quotes, references.
         const LINES: &[&str] = &[
             "- a",
             "- b **bold** words here",
@@ -1400,6 +1529,7 @@ mod tests {
             "| a | b |",
             "|---|---|",
             "| 1 | 2 |",
+            "| x |",
             "# head",
             "===",
             "---",
@@ -1408,6 +1538,8 @@ mod tests {
             "- [x] done",
             "<div>",
             "</div>",
+            "<!--",
+            "-->",
             "  ```",
             "  code in item",
             "  > quote in item",
@@ -1419,11 +1551,17 @@ mod tests {
             "a\\",
             "hard  ",
             "[link](http://x)",
+            "[ref]",
             "`code` and *em*",
             "   - three-space item",
             "  1. nested ordered",
             "  2. more",
             "- a\n\n  second para",
+            "1. x\n\n   y",
+            "   > q",
+            "  *  *  *",
+            "- - x",
+            "你好 世界",
         ];
         // A fixed-seed LCG: the same documents on every run.
         let mut seed: u64 = 7;
@@ -1433,12 +1571,82 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             ((seed >> 33) as usize) % n
         };
-        for _ in 0..150 {
-            let n = 3 + next(20);
-            let doc: Vec<&str> = (0..n).map(|_| LINES[next(LINES.len())]).collect();
-            let doc = doc.join("\n");
+        for round in 0..60 {
+            let n = 3 + next(24);
+            let mut doc = (0..n)
+                .map(|_| LINES[next(LINES.len())])
+                .collect::<Vec<_>>()
+                .join("\n");
+            // A definition before its uses (after them is the exception).
+            if next(3) == 0 {
+                doc = format!("[ref]: http://r\n{doc}");
+            }
+            let doc = doc.replace('\n', ["\n", "\r\n", "\r"][round % 3]);
             check_streaming(&doc, 30, 1);
-            check_streaming(&doc, 9, 3);
+            check_streaming(&doc, 5 + next(30), 1 + next(4));
+        }
+    }
+
+    #[test]
+    fn a_block_is_finished_only_when_what_follows_cannot_change_it() {
+        // `|` alone ends a table, `| 1` is its next row.
+        check_streaming("| a |\n|---|\n| 1 |\n\nafter\n", 20, 1);
+        // A table interrupts a paragraph only if its delimiter row fits.
+        check_streaming("para\n| x |\n|---|--\n", 20, 1);
+        // `\n\n-` starts a loose list's item, `\n\n--` is a paragraph.
+        check_streaming("- a\n- b\n\n--\n", 20, 1);
+        // A definition's title may come on the next line.
+        check_streaming("[r]: http://r\n\"title\"\n\n[r]\n", 20, 1);
+    }
+
+    #[test]
+    fn references_defined_in_finished_text_resolve_later() {
+        let md = "[docs]: https://d.dev\n\npara\n\n- a\n- b\n\nsee [docs]\n\nmore\n";
+        check_streaming(md, 40, 1);
+        assert_eq!(
+            texts(md, 40),
+            [
+                "para",
+                "",
+                "• a",
+                "• b",
+                "",
+                "see docs (https://d.dev)",
+                "",
+                "more"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_continued_loose_list_keeps_its_blank_rows() {
+        // The last item alone parses as tight; the list is loose.
+        let md = "- a\n\n  more\n- b\n  ***\n  c\n- d\n";
+        check_streaming(md, 20, 1);
+        assert_eq!(
+            texts(md, 8),
+            [
+                "• a",
+                "",
+                "  more",
+                "",
+                "• b",
+                "",
+                "  ──────",
+                "",
+                "  c",
+                "",
+                "• d"
+            ]
+        );
+    }
+
+    #[test]
+    fn streaming_takes_any_line_ending() {
+        for ending in ["\r\n", "\r"] {
+            let md = DOC.replace('\n', ending);
+            check_streaming(&md, 40, 1);
+            check_streaming(&md, 21, 5);
         }
     }
 
