@@ -128,6 +128,8 @@ pub struct Child {
     pub stderr: Vec<String>,
     /// The user cancelled it.
     pub interrupted: bool,
+    /// It reported an `error` event: its failure is on screen already.
+    pub reported: bool,
 }
 
 pub struct App {

@@ -56,6 +56,7 @@ impl App {
                     entry: self.transcript.entries.len(),
                     stderr: Vec::new(),
                     interrupted: false,
+                    reported: false,
                 });
             }
             Err(e) => {
@@ -101,6 +102,11 @@ impl App {
     fn turn_event(&mut self, ev: RunEvent) {
         match ev {
             RunEvent::Line(l) => {
+                if let Some(t) = &mut self.turn
+                    && zerostack::protocol::line_type(&l).is_ok_and(|k| k == "error")
+                {
+                    t.reported = true;
+                }
                 let a = self.transcript.apply(&l, false);
                 self.applied(a);
             }
@@ -122,6 +128,9 @@ impl App {
                     None => {
                         self.transcript.error("the run was killed by a signal");
                     }
+                    // The stage said why in an `error` event, already shown;
+                    // the wrapper's own line would say it again, vaguer.
+                    Some(_) if t.reported => {}
                     Some(n) => {
                         let msg = failure(&t.stderr)
                             .unwrap_or_else(|| format!("the run failed (exit {n})"));
@@ -177,6 +186,7 @@ impl App {
                     entry,
                     stderr: Vec::new(),
                     interrupted: false,
+                    reported: false,
                 });
             }
             Err(e) => {
@@ -247,6 +257,7 @@ impl App {
                     entry,
                     stderr: Vec::new(),
                     interrupted: false,
+                    reported: false,
                 });
             }
             Err(e) => {

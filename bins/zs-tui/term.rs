@@ -186,13 +186,16 @@ impl Term {
             self.width = w.max(1);
             self.height = h.max(1);
         }
+        self.enter()?;
         if self.inline {
-            // The other program left the cursor somewhere below its output;
-            // we cannot ask where (the reader thread owns the input), so
-            // start the live area at the bottom.
-            self.used_top = self.height.saturating_sub(1);
+            // The other program (or the shell after Ctrl-Z) left the cursor
+            // below its output: the live area starts there. The reader
+            // thread waits for us meanwhile (events.rs), so the answer to
+            // the query is ours to read.
+            self.used_top =
+                crossterm::cursor::position().map_or(self.height.saturating_sub(1), |(_, y)| y);
         }
-        self.enter()
+        Ok(())
     }
 
     pub fn size(&self) -> (u16, u16) {
