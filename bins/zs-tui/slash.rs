@@ -155,7 +155,7 @@ impl App {
         self.status.context = None;
         self.status.cost = None;
         self.status.cost_unknown = false;
-        self.transcript.clear();
+        self.clear_transcript();
         self.shell_context.clear();
         self.view.scroll_bottom();
         self.refresh_status();
@@ -210,6 +210,15 @@ impl App {
                     }
                 }
             }
+        }
+    }
+
+    /// Empties the transcript; a `!cmd` or /btw still running writes no
+    /// more into it (their entries are gone).
+    fn clear_transcript(&mut self) {
+        self.transcript.clear();
+        for c in [&mut self.shell, &mut self.btw].into_iter().flatten() {
+            c.entry = usize::MAX;
         }
     }
 
@@ -270,7 +279,7 @@ impl App {
                 return;
             }
         };
-        self.transcript.clear();
+        self.clear_transcript();
         self.shell_context.clear();
         self.session = SessionDetails::default();
         self.status.context = None;

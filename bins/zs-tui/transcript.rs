@@ -726,6 +726,14 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
     let status = match &t.status {
         ToolStatus::Denied(reason) => one_line(reason),
         ToolStatus::Failed => t.note.clone(),
+        // The last line a running call printed, so a long one shows life.
+        ToolStatus::Running if !expanded => t
+            .output
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(|l| l.trim().to_string())
+            .unwrap_or_default(),
         _ => String::new(),
     };
     let dur = t.duration_ms.map(duration).unwrap_or_default();
@@ -761,10 +769,10 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
         spans.push(Span::new(format!(" {arg}"), Style::default()));
     }
     if !status.is_empty() && status_room > 0 {
-        let st = if matches!(t.status, ToolStatus::Failed) {
-            theme.style(Role::ToolError)
-        } else {
-            theme.style(Role::ToolDenied)
+        let st = match t.status {
+            ToolStatus::Failed => theme.style(Role::ToolError),
+            ToolStatus::Denied(_) => theme.style(Role::ToolDenied),
+            _ => notice,
         };
         spans.push(Span::new(
             format!("  {}", crate::view::cut(&status, status_room)),
@@ -778,7 +786,7 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
     if !expanded {
         return;
     }
-    let body = t.output.strip_suffix('\n').unwrap_or(&t.output);
+    let body = t.output.trim_end_matches(['\n', '\r']);
     if body.is_empty() {
         out.push(Line::styled("    (no output)", notice));
         return;
@@ -974,6 +982,25 @@ mod tests {
         assert_eq!(rows[0], "retrying in 1.5s (attempt 2 of 5): HTTP 529");
         assert_eq!(rows[1], "error: the provider failed");
         assert_eq!(rows[2], "✗ bash sleep 9  stopped  0ms");
+    }
+
+    #[test]
+    fn a_running_call_shows_its_last_line_of_output() {
+        let mut t = Transcript::new(Theme::new(false));
+        feed(
+            &mut t,
+            &[
+                r#"{"type":"assistant","content":[{"type":"tool_call","id":"c","name":"bash","arguments":{"command":"make"}}],"stop":"tool_calls"}"#,
+                r#"{"type":"permission","call_id":"c","decision":"allow","by":"mode"}"#,
+                r#"{"type":"tool_output","call_id":"c","text":"cc a.c\ncc b.c\n\n"}"#,
+            ],
+        );
+        assert_eq!(texts(&mut t, 40), ["… bash make  cc b.c"]);
+        t.toggle_all_tools();
+        assert_eq!(
+            texts(&mut t, 40),
+            ["… bash make", "    cc a.c", "    cc b.c"]
+        );
     }
 
     #[test]
