@@ -442,7 +442,9 @@ impl Tui {
         let status = it.next().and_then(|c| c.parse::<i32>().ok());
         let signal = it.next().and_then(|c| c.parse::<i32>().ok());
         // tmux may mark the pane dead (its terminal closed) before it
-        // reaped the process: no status yet is not an exit yet.
+        // reaped the process: no status yet is not an exit yet. (tmux 3.3
+        // may never get the status of a process that ends at once: tests
+        // of those use launch_in_shell.)
         match (status, signal) {
             (Some(c), _) => Some(c),
             (None, Some(sig)) => Some(128 + sig),
