@@ -1004,6 +1004,32 @@ mod tests {
     }
 
     #[test]
+    fn user_rows_wrap_by_cells_with_wide_characters() {
+        let mut t = Transcript::new(Theme::new(false));
+        t.user("日本語のテキスト and more");
+        let rows = texts(&mut t, 10);
+        assert_eq!(rows, ["› 日本語の", "  テキスト", "  and more"]);
+        for r in &rows {
+            assert!(crate::wrap::width(r) <= 10, "{r:?}");
+        }
+    }
+
+    #[test]
+    fn a_code_block_in_a_reply_keeps_its_language_row_and_columns() {
+        let mut t = Transcript::new(Theme::new(false));
+        t.apply(
+            r#"{"type":"text_delta","text":"Run:\n\n```rust\nlet x  =  1;\n```\n"}"#,
+            false,
+        );
+        let rows = texts(&mut t, 30);
+        let lang = rows
+            .iter()
+            .position(|r| r.trim_start() == "── rust")
+            .unwrap();
+        assert!(rows[lang + 1].contains("let x  =  1;"), "{rows:?}");
+    }
+
+    #[test]
     fn key_arguments_by_tool() {
         let k = |n, v: &str| key_argument(n, &serde_json::from_str(v).unwrap());
         assert_eq!(k("read", r#"{"path":"a.rs","offset":3}"#), "a.rs");
