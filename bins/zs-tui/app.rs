@@ -130,6 +130,8 @@ pub struct Child {
     pub interrupted: bool,
     /// It reported an `error` event: its failure is on screen already.
     pub reported: bool,
+    /// What it wrote on stdout that the app keeps (the compaction line).
+    pub out: Option<String>,
 }
 
 pub struct App {
@@ -151,8 +153,8 @@ pub struct App {
     pub turn: Option<Child>,
     pub btw: Option<Child>,
     pub shell: Option<Child>,
-    /// A /compact in progress (its number).
-    pub compacting: Option<u64>,
+    /// A /compact in progress.
+    pub compact: Option<Child>,
     /// `!cmd` outputs for the next prompt.
     pub shell_context: Vec<String>,
     /// Prompts typed while a run was active, in order.
@@ -229,7 +231,7 @@ pub fn run() -> Result<(), Error> {
         turn: None,
         btw: None,
         shell: None,
-        compacting: None,
+        compact: None,
         shell_context: Vec::new(),
         queue: Vec::new(),
         next_id: 0,
@@ -378,7 +380,6 @@ impl App {
                 self.signal = Some(s);
                 self.quit = true;
             }
-            Msg::Compacted(id, result) => self.on_compacted(id, result),
         }
     }
 
@@ -511,7 +512,7 @@ impl App {
 
     /// A run or a /compact is going on: prompts wait in the queue.
     pub fn busy(&self) -> bool {
-        self.turn.is_some() || self.compacting.is_some()
+        self.turn.is_some() || self.compact.is_some()
     }
 
     /// The model, provider, prompt and mode the next run will use, for the
@@ -615,7 +616,10 @@ impl App {
                 t.run.kill();
             }
         }
-        for c in [&self.btw, &self.shell].into_iter().flatten() {
+        for c in [&self.btw, &self.shell, &self.compact]
+            .into_iter()
+            .flatten()
+        {
             c.run.kill();
         }
     }

@@ -16,6 +16,7 @@ pub enum Child {
     Turn(u64),
     Btw(u64),
     Shell(u64),
+    Compact(u64),
 }
 
 /// Everything the main loop reacts to.
@@ -28,8 +29,6 @@ pub enum Msg {
     Ask(Ask),
     /// SIGTERM, SIGHUP or SIGINT from outside.
     Signal(i32),
-    /// A /compact finished: the compaction line, or the error.
-    Compacted(u64, Result<Option<String>, String>),
 }
 
 /// Keys after which the reader waits for the main thread before reading

@@ -132,10 +132,11 @@ impl App {
         (self.view.height().saturating_sub(2).max(1)) as isize
     }
 
-    /// Ctrl-C, by what is going on: a picker closes; a run is cancelled
-    /// (its queue cleared); else a running `!cmd`, else a /btw answer when
-    /// no run is active; else a non-empty prompt is cleared; else the
-    /// first press warns and the second quits.
+    /// Ctrl-C, by what is going on: the permission dialog denies and
+    /// cancels the run; a picker closes; a run is cancelled (its queue
+    /// cleared); else a /compact, a running `!cmd`, a /btw answer (Esc
+    /// cancels /btw even while a run is active); else a non-empty prompt
+    /// is cleared; else the first press warns and the second quits.
     fn ctrl_c(&mut self) {
         if self.dialog.is_some() {
             // Deny, and cancel the run that asked.
@@ -150,6 +151,11 @@ impl App {
         }
         if self.turn.is_some() {
             self.interrupt_turn();
+            return;
+        }
+        if let Some(c) = &mut self.compact {
+            c.interrupted = true;
+            c.run.interrupt();
             return;
         }
         if let Some(s) = &mut self.shell {

@@ -57,6 +57,7 @@ impl App {
                     stderr: Vec::new(),
                     interrupted: false,
                     reported: false,
+                    out: None,
                 });
             }
             Err(e) => {
@@ -94,6 +95,9 @@ impl App {
             }
             events::Child::Btw(id) if self.btw.as_ref().is_some_and(|t| t.id == id) => {
                 self.btw_event(ev)
+            }
+            events::Child::Compact(id) if self.compact.as_ref().is_some_and(|t| t.id == id) => {
+                self.compact_event(ev)
             }
             _ => {}
         }
@@ -187,6 +191,7 @@ impl App {
                     stderr: Vec::new(),
                     interrupted: false,
                     reported: false,
+                    out: None,
                 });
             }
             Err(e) => {
@@ -258,6 +263,7 @@ impl App {
                     stderr: Vec::new(),
                     interrupted: false,
                     reported: false,
+                    out: None,
                 });
             }
             Err(e) => {
@@ -334,24 +340,73 @@ impl App {
         }
     }
 
-    pub fn on_compacted(&mut self, id: u64, result: Result<Option<String>, String>) {
-        if self.compacting != Some(id) {
-            return;
-        }
-        self.compacting = None;
-        match result {
-            Ok(Some(_)) => {
-                self.transcript.notice("compacted");
-                self.refresh_stats();
-            }
-            Ok(None) => {
-                self.transcript.notice("nothing to compact");
+    /// /compact as a child of its own, so Ctrl-C can stop it: `zs-session
+    /// compact` summarizes through zs-chat and writes the `compaction`
+    /// line, or nothing when there was nothing to compact.
+    pub fn start_compact(&mut self, session: &str) {
+        let args = pipeline::chat_args(&self.opts);
+        let argv = self.sessions.compact_argv(session, &args);
+        let env = self.sessions.env();
+        let id = self.next_id();
+        match Run::start(
+            &argv,
+            &env,
+            &self.cwd,
+            self.callback(events::Child::Compact(id)),
+        ) {
+            Ok(run) => {
+                self.transcript.notice("compacting…");
+                self.compact = Some(Child {
+                    run,
+                    id,
+                    entry: usize::MAX,
+                    stderr: Vec::new(),
+                    interrupted: false,
+                    reported: false,
+                    out: None,
+                });
             }
             Err(e) => {
-                self.transcript.error(format!("compact: {e}"));
+                self.transcript
+                    .error(format!("cannot run zs-session compact: {e}"));
             }
         }
-        self.next_in_queue();
+    }
+
+    fn compact_event(&mut self, ev: RunEvent) {
+        match ev {
+            RunEvent::Line(l) => {
+                if let Some(c) = &mut self.compact
+                    && zerostack::protocol::line_type(&l).is_ok_and(|k| k == "compaction")
+                {
+                    c.out = Some(l);
+                }
+            }
+            RunEvent::Stderr(l) => keep_stderr(self.compact.as_mut(), l),
+            RunEvent::Exited(code) => {
+                let Some(c) = self.compact.take() else { return };
+                match code {
+                    Some(0) if c.out.is_some() => {
+                        self.transcript.notice("compacted");
+                        self.refresh_stats();
+                    }
+                    Some(0) => {
+                        self.transcript.notice("nothing to compact");
+                    }
+                    _ if c.interrupted || code == Some(130) => {
+                        self.transcript.notice("compaction cancelled");
+                    }
+                    _ => {
+                        let why = failure(&c.stderr).unwrap_or_else(|| match code {
+                            Some(n) => format!("exit {n}"),
+                            None => "killed by a signal".into(),
+                        });
+                        self.transcript.error(format!("compact: {why}"));
+                    }
+                }
+                self.next_in_queue();
+            }
+        }
     }
 }
 

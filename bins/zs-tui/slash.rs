@@ -4,7 +4,6 @@
 
 use crate::app::{App, Overlay, SessionDetails};
 use crate::commands::{MODES, QueueCmd, SessionCmd, Slash, THINKING};
-use crate::events::Msg;
 use crate::picker::{Item, Picker};
 use std::path::Path;
 
@@ -299,7 +298,7 @@ impl App {
         self.view.scroll_bottom();
     }
 
-    /// /compact: off the main thread, since it calls the model.
+    /// /compact: a child process, since it calls the model.
     fn compact(&mut self) {
         let Some(id) = self.need_session() else {
             return;
@@ -309,22 +308,7 @@ impl App {
                 .error("a run is active: /compact when it has ended");
             return;
         }
-        let n = self.next_id();
-        self.compacting = Some(n);
-        self.transcript.notice("compacting…");
-        let sessions = self.sessions.clone();
-        let args = crate::pipeline::chat_args(&self.opts);
-        let tx = self.tx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("compact".into())
-            .spawn(move || {
-                let r = sessions.compact(&id, &args);
-                let _ = tx.send(Msg::Compacted(n, r));
-            });
-        if let Err(e) = spawned {
-            self.compacting = None;
-            self.transcript.error(format!("cannot compact: {e}"));
-        }
+        self.start_compact(&id);
     }
 
     fn queue_cmd(&mut self, q: QueueCmd) {
