@@ -10,7 +10,8 @@
 //! second line decides whether it is one). A long top-level list is split
 //! the same way at its items, resuming the list's numbering and looseness
 //! (a list that turns loose, which changes every item, is rendered once
-//! more). Link reference definitions in the finished text are handed to
+//! more), and an open code block at its lines, each line of a fenced block
+//! being one line of code. Link reference definitions in the finished text are handed to
 //! the parses after it. What is left: a definition that comes after the
 //! link using it does not reach a finished block; models do not write
 //! those. A new width or theme renders everything once more.
@@ -37,6 +38,9 @@ pub struct Markdown {
     rows: Vec<Line>,
     /// The top-level list the open part continues, when it starts at an item.
     list: Option<OpenList>,
+    /// The fence (indent and marks) of the code block the open part
+    /// continues, when it starts inside one.
+    fence: Option<String>,
     /// The link reference definitions in the finished text, for the links
     /// in the open part.
     defs: Vec<Def>,
@@ -44,6 +48,15 @@ pub struct Markdown {
     key: Option<(usize, Theme)>,
     /// `rows` covers all of `text`.
     fresh: bool,
+}
+
+/// What a top-level block is, as far as finishing it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Table,
+    /// A fenced code block.
+    Fence,
+    Other,
 }
 
 /// A top-level list whose first items are finished.
@@ -87,6 +100,7 @@ impl Markdown {
             self.open = 0;
             self.done = 0;
             self.list = None;
+            self.fence = None;
             self.defs.clear();
             self.fresh = false;
         }
@@ -103,23 +117,36 @@ impl Markdown {
     fn render_open(&mut self, width: usize, theme: &Theme) -> bool {
         self.rows.truncate(self.done);
         let tail = lone_cr_to_lf(&self.text[self.open..]);
-        let tail = tail.as_ref();
+        // Inside a code block, the open part is parsed after a copy of its
+        // fence: the same content lines, the language row already out.
+        let src = match &self.fence {
+            Some(fence) => Cow::Owned(format!("{fence}\n{tail}")),
+            None => tail,
+        };
+        let src = src.as_ref();
+        let shift = self.fence.as_ref().map_or(0, |f| f.len() + 1);
         let resume = self.list;
         let mut r = Renderer::new(width, theme);
         r.resume = resume.map(|l| (l.loose, l.next));
-        // Where each top-level block starts (in `tail` and in the rows),
-        // and the same for the items of the last block when it is a list,
-        // with each item's number.
+        r.rows_before = self.done > 0;
+        // Where each top-level block starts (in `src` and in the rows), its
+        // kind and end, and the same for the items of the last block when it
+        // is a list, with each item's number.
         let mut blocks = Vec::new();
         let mut items = Vec::new();
         let mut depth = 0usize;
         let mut first_loose = None;
-        let Parsed { events, defs } = parse(tail, &self.defs);
-        r.loose = looseness(tail, &events);
+        let Parsed { events, defs } = parse(src, &self.defs);
+        r.loose = looseness(src, &events);
         for (event, range) in events {
             if depth == 0 {
-                let table = matches!(event, Event::Start(Tag::Table(_)));
-                blocks.push((range.start, r.out.len(), table));
+                let kind = match &event {
+                    Event::Start(Tag::Table(_)) => Kind::Table,
+                    Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_))) => Kind::Fence,
+                    _ => Kind::Other,
+                };
+                blocks.push((range.start, r.out.len(), kind, range.end));
+                r.block = blocks.len() - 1;
                 items.clear();
             }
             let item = depth == 1 && matches!(event, Event::Start(Tag::Item));
@@ -149,7 +176,7 @@ impl Markdown {
         }
         // Whether `n` lines from `at` on are complete (lone CRs are LFs by
         // now).
-        let complete = |at: usize, n: usize| tail[at..].match_indices('\n').nth(n - 1).is_some();
+        let complete = |at: usize, n: usize| src[at..].match_indices('\n').nth(n - 1).is_some();
         let mut out = std::mem::take(&mut r.out);
         let Some(mut k) = blocks.len().checked_sub(1) else {
             return true;
@@ -159,8 +186,8 @@ impl Markdown {
         // `| 1` is its next row): that one stays open too. A table that
         // interrupts a paragraph is one only if its second line fits its
         // first, so it needs both. Items likewise.
-        let (at, _, table) = blocks[k];
-        if k > 0 && !complete(at, if table { 2 } else { 1 }) {
+        let (at, _, kind, _) = blocks[k];
+        if k > 0 && !complete(at, if kind == Kind::Table { 2 } else { 1 }) {
             k -= 1;
             items.clear();
         }
@@ -172,72 +199,90 @@ impl Markdown {
         // now. When it is loose, that may be the doing of the incomplete last
         // line (`\n\n-` starts an item after a blank, `\n\n--` does not):
         // unless the complete lines alone make it loose, wait.
-        if j > 0 && r.last_list_loose && !tail.ends_with(EOL) {
-            let whole = &tail[line_start(tail, blocks[k].0)..];
+        if j > 0 && r.last_list_loose && !src.ends_with('\n') {
+            let whole = &src[line_start(src, blocks[k].0)..];
             let lines = &whole[..line_start(whole, whole.len())];
             if looseness(lines, &parse(lines, &self.defs).events).first() != Some(&true) {
                 j = 0;
             }
         }
-        // The tail's rows fall in three parts: finished blocks before block
-        // k, finished items of block k (a list) before item j, and the open
-        // rows. Between blocks there is a blank row; between the items of a
-        // list only when it is loose. The tail starts inside a list when
-        // it continues one.
-        let continued = resume.is_some();
-        let first_blank = match resume {
-            Some(l) => first_loose.unwrap_or(l.loose),
-            None => true,
-        };
-        let (block_at, block_row, _) = blocks[k];
-        let block_line = line_start(tail, block_at);
-        let item_line = items.get(j).map_or(0, |&(at, ..)| line_start(tail, at));
-        let at_block = if k == 0 { first_blank } else { true };
-        let mut open_rows;
-        let open_blank;
+        let (block_at, block_row, kind, block_end) = blocks[k];
+        let block_line = line_start(src, block_at);
+        // Where the open part starts: block k, or inside it at item j of a
+        // list or at the last line of an open code block, whose lines
+        // before it are content for good.
+        let mut split = None;
         if j > 0 {
-            let (_, item_row, next) = items[j];
-            // The parser closes everything at the end, the last block's list
-            // last.
-            let loose = r.last_list_loose;
-            open_rows = out.split_off(item_row);
-            let items_rows = out.split_off(block_row);
-            self.append(out, &r.seps, 0, first_blank);
-            let (start, done_before) = match resume {
-                Some(l) if k == 0 => (l.start, l.done_before),
-                _ => (self.open + block_line, self.done),
+            let (at, row, _) = items[j];
+            split = Some((line_start(src, at), row));
+        } else if kind == Kind::Fence {
+            let last = line_start(src, src.len());
+            let fence_end = src[block_line..].find('\n').map(|i| block_line + i + 1);
+            if let Some(first) = fence_end
+                && last > first
+                && block_end >= last
+            {
+                let lines = src[first..last].matches('\n').count();
+                let row = r.code_rows.get(lines).copied().unwrap_or(out.len());
+                split = Some((last, row));
+            }
+        }
+        // The rows fall in three parts: finished blocks before block k,
+        // the finished part of block k, and the open rows. Between blocks
+        // there is a blank row; between a list's items when it is loose;
+        // none inside a code block. The open part may start inside a list or
+        // a code block it continues.
+        let first_blank = match (resume, &self.fence) {
+            (Some(l), _) => first_loose.unwrap_or(l.loose),
+            (None, Some(_)) => false,
+            (None, None) => true,
+        };
+        let at_block = if k == 0 { first_blank } else { true };
+        let (open_at, open_row) = split.unwrap_or((block_line, block_row));
+        // The fence of a code block the open part will be inside.
+        let new_fence = match split {
+            Some(_) if kind == Kind::Fence => {
+                let line = &src[block_line..];
+                let line = &line[..line.find('\n').unwrap_or(line.len())];
+                let marks = line.trim_start_matches(' ');
+                let mark = marks.chars().next().unwrap_or('`');
+                let n = marks.len() - marks.trim_start_matches(mark).len();
+                Some(line[..line.len() - marks.len() + n].to_string())
+            }
+            _ => None,
+        };
+        let mut open_rows = out.split_off(open_row);
+        let block_rows = out.split_off(block_row);
+        self.append(out, r.sep(0), 0, first_blank);
+        let done_before = self.done;
+        self.append(block_rows, r.sep(block_row), k, at_block);
+        let open_blank = match (split, kind) {
+            (Some(_), Kind::Fence) => false,
+            (Some(_), _) => r.last_list_loose,
+            (None, _) => at_block,
+        };
+        if split.is_some() || k > 0 {
+            // Something finished: the open part moves past it.
+            self.fence = new_fence;
+            self.list = match (split, kind) {
+                (Some(_), Kind::Other) => Some(OpenList {
+                    start: match resume {
+                        Some(l) if k == 0 => l.start,
+                        _ => self.open + block_line - shift,
+                    },
+                    done_before: match resume {
+                        Some(l) if k == 0 => l.done_before,
+                        _ => done_before,
+                    },
+                    next: items[j].2,
+                    loose: r.last_list_loose,
+                }),
+                _ => None,
             };
-            self.append(items_rows, &r.seps, block_row, at_block);
-            self.list = Some(OpenList {
-                start,
-                done_before,
-                next,
-                loose,
-            });
-            self.keep_defs(defs, item_line);
-            self.open += item_line;
-            open_blank = (item_row, loose);
-        } else {
-            open_rows = out.split_off(block_row);
-            self.append(out, &r.seps, 0, first_blank);
-            if !(continued && k == 0) {
-                self.list = None;
-            }
-            // Nothing finished, nothing skipped: what comes before the first
-            // block (a link reference definition) may still change.
-            if k > 0 {
-                self.keep_defs(defs, block_line);
-                self.open += block_line;
-            }
-            open_blank = (block_row, at_block);
+            self.keep_defs(defs, open_at);
+            self.open += open_at - shift;
         }
-        let (row, blank) = open_blank;
-        if row > 0 && r.seps.binary_search(&row).is_ok() && !open_rows.is_empty() {
-            open_rows.remove(0);
-        }
-        if blank && !open_rows.is_empty() && !self.rows.is_empty() {
-            self.rows.push(Line::default());
-        }
+        self.join(&mut open_rows, r.sep(open_row), k, open_blank);
         self.rows.append(&mut open_rows);
         true
     }
@@ -252,30 +297,45 @@ impl Markdown {
         }
     }
 
-    /// Adds finished rows that the tail's rendering had at `row` on. A
-    /// blank row the renderer put before them goes; one is put back when
-    /// `blank` says the two sides are apart and both have rows.
-    fn append(&mut self, mut rows: Vec<Line>, seps: &[usize], row: usize, blank: bool) {
-        if row > 0 && seps.binary_search(&row).is_ok() && !rows.is_empty() {
-            rows.remove(0);
+    /// Adds finished rows of top-level block `block` on (see `join`).
+    fn append(&mut self, mut rows: Vec<Line>, sep: Option<usize>, block: usize, blank: bool) {
+        self.join(&mut rows, sep, block, blank);
+        if !rows.is_empty() {
+            self.rows.append(&mut rows);
+            self.done = self.rows.len();
         }
+    }
+
+    /// Readies rows of top-level block `block` on to follow the rows so far.
+    /// The renderer, not knowing what the rows before are, may have put a
+    /// blank row first (`sep`, for the block it names): if for `block`, it
+    /// goes, and a blank row goes in when `blank` says the two sides are
+    /// apart and both have rows; if for a later block (`block` had no
+    /// rows), it already is the one between them.
+    fn join(&mut self, rows: &mut Vec<Line>, sep: Option<usize>, block: usize, blank: bool) {
         if rows.is_empty() {
             return;
         }
-        if blank && !self.rows.is_empty() {
+        match sep {
+            Some(b) if b != block => return,
+            Some(_) => {
+                rows.remove(0);
+            }
+            None => {}
+        }
+        if blank && !rows.is_empty() && !self.rows.is_empty() {
             self.rows.push(Line::default());
         }
-        self.rows.append(&mut rows);
-        self.done = self.rows.len();
     }
 }
 
 /// What ends a line: the parser takes a CR alone as well as LF and CRLF.
 const EOL: [char; 2] = ['\n', '\r'];
 
-/// The start of the line `at` is on.
+/// The start of the line `at` is on, in text whose lone CRs are LFs (see
+/// `lone_cr_to_lf`).
 fn line_start(text: &str, at: usize) -> usize {
-    text[..at].rfind(EOL).map_or(0, |i| i + 1)
+    text[..at].rfind('\n').map_or(0, |i| i + 1)
 }
 
 /// Where the line after the line ending at `at` starts.
@@ -352,7 +412,9 @@ fn parse<'a>(text: &'a str, known: &[Def]) -> Parsed<'a> {
 /// `text` with each CR that is not part of a CRLF made an LF, byte for
 /// byte, so offsets stay. The parser takes a lone CR as a line ending, but
 /// not everywhere (a fence line ending in one is a fence only at the end of
-/// the text), which would let a later line change an earlier block.
+/// the text), which would let a later line change an earlier block. A CR
+/// at the very end stays: it may be the first half of a CRLF, so its line
+/// is not complete yet.
 fn lone_cr_to_lf(text: &str) -> Cow<'_, str> {
     if !text.contains('\r') {
         return Cow::Borrowed(text);
@@ -360,7 +422,7 @@ fn lone_cr_to_lf(text: &str) -> Cow<'_, str> {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c == '\r' && chars.peek() != Some(&'\n') {
+        if c == '\r' && chars.peek().is_some_and(|&next| next != '\n') {
             out.push('\n');
         } else {
             out.push(c);
@@ -537,10 +599,13 @@ struct Renderer<'t> {
     pending_blank: bool,
     /// The blank row due before the next row, held back until that row
     /// comes, so a block that renders nothing leaves no blank behind; with
-    /// the number of containers it is inside, as it goes when they close.
-    held: Option<(Line, usize)>,
-    /// Where held blank rows went in `out`.
-    seps: Vec<usize>,
+    /// the number of containers it is inside, as it goes when they close,
+    /// and the top-level block it was made for.
+    held: Option<(Line, usize, usize)>,
+    /// Where held blank rows went in `out`, with their top-level block.
+    seps: Vec<(usize, usize)>,
+    /// The number of the top-level block being rendered (set by the caller).
+    block: usize,
     inline: Vec<Line>,
     /// Inline styles in force (emphasis, strong, link, ...), outermost first.
     mods: Vec<Style>,
@@ -557,6 +622,11 @@ struct Renderer<'t> {
     resume: Option<(bool, Option<u64>)>,
     /// Whether the list that ended last was loose.
     last_list_loose: bool,
+    /// There are rows before `out`: the text continues a list or a code
+    /// block whose first part was rendered before.
+    rows_before: bool,
+    /// Where the rows of each line of the last top-level code block start.
+    code_rows: Vec<usize>,
     /// Whether each list is loose, in the order they start (`looseness`),
     /// and how many have started.
     loose: Vec<bool>,
@@ -574,6 +644,7 @@ impl<'t> Renderer<'t> {
             pending_blank: false,
             held: None,
             seps: Vec::new(),
+            block: 0,
             inline: Vec::new(),
             mods: Vec::new(),
             heading: false,
@@ -584,6 +655,8 @@ impl<'t> Renderer<'t> {
             table: None,
             resume: None,
             last_list_loose: false,
+            rows_before: false,
+            code_rows: Vec::new(),
             loose: Vec::new(),
             lists_seen: 0,
         }
@@ -591,6 +664,12 @@ impl<'t> Renderer<'t> {
 
     fn style(&self, role: Role) -> Style {
         self.theme.style(role)
+    }
+
+    /// The top-level block that row `row` is a blank row before (or before
+    /// an item of), if it is one.
+    fn sep(&self, row: usize) -> Option<usize> {
+        self.seps.iter().find(|(r, _)| *r == row).map(|&(_, b)| b)
     }
 
     fn event(&mut self, event: Event) {
@@ -661,6 +740,7 @@ impl<'t> Renderer<'t> {
             }
             Tag::CodeBlock(kind) => {
                 self.open_block();
+                self.code_rows.clear();
                 if let CodeBlockKind::Fenced(info) = kind {
                     let lang = info
                         .split(|c: char| c.is_whitespace() || c == ',')
@@ -869,7 +949,7 @@ impl<'t> Renderer<'t> {
         if self
             .held
             .as_ref()
-            .is_some_and(|(_, depth)| *depth > self.containers.len())
+            .is_some_and(|(_, depth, _)| *depth > self.containers.len())
         {
             self.held = None;
         }
@@ -899,17 +979,18 @@ impl<'t> Renderer<'t> {
     }
 
     /// The blank row between two blocks, if one is due: only after a row
-    /// in the same container, so a message, a quote or an item never starts
-    /// with a blank row. It goes out with the next row.
+    /// in the same container (at the top, perhaps one rendered before), so
+    /// a message, a quote or an item never starts with a blank row. It goes
+    /// out with the next row.
     fn blank(&mut self) {
         if !self.pending_blank {
             return;
         }
         self.pending_blank = false;
         let start = self.containers.last().map_or(0, Container::start);
-        if self.out.len() > start {
+        if self.out.len() > start || self.containers.is_empty() && self.rows_before {
             let row = self.prefixed(Line::default());
-            self.held = Some((row, self.containers.len()));
+            self.held = Some((row, self.containers.len(), self.block));
         }
     }
 
@@ -991,8 +1072,8 @@ impl<'t> Renderer<'t> {
     /// Adds a row: the containers' prefixes, then `content`. A blank row
     /// keeps quote bars but no trailing spaces.
     fn emit(&mut self, content: Line) {
-        if let Some((blank, _)) = self.held.take() {
-            self.seps.push(self.out.len());
+        if let Some((blank, _, block)) = self.held.take() {
+            self.seps.push((self.out.len(), block));
             self.out.push(blank);
         }
         let row = self.prefixed(content);
@@ -1034,8 +1115,14 @@ impl<'t> Renderer<'t> {
         }
         let style = self.style(Role::CodeBlock);
         let avail = self.avail();
+        let top = self.containers.is_empty();
         let body = code.strip_suffix('\n').unwrap_or(code);
         for line in body.split('\n') {
+            if top {
+                // Its first row comes after the blank row held before it.
+                let row = self.out.len() + usize::from(self.held.is_some());
+                self.code_rows.push(row);
+            }
             let line = line.strip_suffix('\r').unwrap_or(line);
             for row in wrap::hard_wrap(&Line::styled(line, style), avail) {
                 self.emit(row);
@@ -1671,6 +1758,31 @@ mod tests {
             texts(&md, 30)[4..],
             ["• a", "", "• b", "", "• c", "", "• d"]
         );
+    }
+
+    #[test]
+    fn a_long_code_block_is_not_parsed_again_line_by_line() {
+        let theme = color();
+        let mut m = Markdown::new();
+        let mut md = String::from("text\n\n  ~~~~py\n");
+        m.push_str(&md);
+        for i in 0..50 {
+            let line = format!("  print({i})\n");
+            md.push_str(&line);
+            m.push_str(&line);
+            m.rows(20, &theme);
+        }
+        assert_eq!(m.lines(20, &theme), render(&md, 20, &theme));
+        // The open part is the line being written, after a copy of the fence.
+        assert_eq!(m.open, md.len());
+        assert_eq!(m.fence.as_deref(), Some("  ~~~~"));
+        assert_eq!(m.done, 3 + 50);
+        m.push_str("  ~~~~\nafter\n");
+        md.push_str("  ~~~~\nafter\n");
+        let rows = m.lines(20, &theme);
+        assert_eq!(rows, render(&md, 20, &theme));
+        assert_eq!(rows.last().map(Line::text).as_deref(), Some("after"));
+        assert_eq!(m.fence, None);
     }
 
     #[test]
