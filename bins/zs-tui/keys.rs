@@ -65,9 +65,7 @@ impl App {
             self.suspend(term);
             return;
         }
-        if !matches!(self.overlay, Overlay::None) && self.overlay_key(k) {
-            return;
-        }
+        // The view's own keys work whatever is open.
         match (k.code, k.modifiers) {
             (KeyCode::Char('t'), KeyModifiers::CONTROL) => {
                 self.transcript.show_reasoning = !self.transcript.show_reasoning;
@@ -81,6 +79,12 @@ impl App {
                 term.invalidate();
                 return;
             }
+            _ => {}
+        }
+        if !matches!(self.overlay, Overlay::None) && self.overlay_key(k) {
+            return;
+        }
+        match (k.code, k.modifiers) {
             (KeyCode::PageUp, _) => {
                 let page = self.page();
                 self.view.scroll(page);
