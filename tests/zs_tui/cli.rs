@@ -219,7 +219,7 @@ fn the_wrapper_without_p_on_a_terminal_starts_zs_tui() {
         "the flag reached zs-tui\n{s}"
     );
     assert!(!s.status().contains(MODEL), "{s}");
-    let exe = std::fs::read_link(format!("/proc/{}/exe", t.pane_pid())).unwrap();
+    let exe = std::fs::read_link(format!("/proc/{}/exe", t.app_pid())).unwrap();
     assert_eq!(exe.file_name().unwrap(), "zs-tui", "{exe:?}");
     t.submit("hi");
     t.wait_for("Through the wrapper.");

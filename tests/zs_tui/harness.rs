@@ -77,6 +77,8 @@ pub struct Tui {
     /// Variables added to zs-tui's environment (after the defaults).
     pub env: Vec<(String, String)>,
     socket: String,
+    /// Where the pane's shell writes the program's exit status.
+    status_file: PathBuf,
     started: bool,
 }
 
@@ -124,6 +126,7 @@ impl Tui {
             project,
             env: Vec::new(),
             socket: String::new(),
+            status_file: PathBuf::new(),
             started: false,
         }
     }
@@ -183,6 +186,10 @@ impl Tui {
     /// it writes `[exited N]` and waits, so what the program left on the
     /// screen can be read from a live pane (tmux may blank a dead pane's
     /// screen when the program used the alternate screen).
+    ///
+    /// In both, the program runs under a shell that writes its exit status
+    /// to a file: tmux 3.3 sometimes never reaps a pane's process, and
+    /// then has no status to give.
     pub fn launch_in_shell(&mut self, program: &Path, args: &[&str], before: &str, w: u16, h: u16) {
         self.launch_with(program, args, before, true, w, h);
     }
@@ -199,15 +206,13 @@ impl Tui {
         assert!(!self.started, "zs-tui already started in this test");
         // A server of its own per launch: a stopped one may still be
         // removing its socket.
-        self.socket = format!(
-            "zs-tui-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
+        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+        self.socket = format!("zs-tui-{}-{n}", std::process::id());
+        self.status_file = self.home.path().join(format!("exit-status-{n}"));
         self.home.write_config(&self.config.to_string());
         let conf = self.home.path().join("tmux.conf");
         // status off: the pane is the whole window, so its last row is the
-        // app's. remain-on-exit: a test can read the exit status.
+        // app's. remain-on-exit: the screen stays readable after the end.
         // set-clipboard on: an application's OSC 52 lands in a tmux buffer.
         std::fs::write(
             &conf,
@@ -221,9 +226,8 @@ impl Tui {
             line.push_str("; ");
         }
         line.push_str(&format!(
-            "cd {} && {}env -i",
+            "cd {} && env -i",
             sh_quote(&self.project.display().to_string()),
-            if keep_shell { "" } else { "exec " }
         ));
         for w in self.env_words() {
             line.push(' ');
@@ -235,8 +239,13 @@ impl Tui {
             line.push(' ');
             line.push_str(&sh_quote(a));
         }
+        // Written whole, then renamed: a reader never sees half of it.
+        let status = sh_quote(&self.status_file.display().to_string());
+        line.push_str(&format!(
+            "; s=$?; echo $s > {status}.tmp && mv {status}.tmp {status}"
+        ));
         if keep_shell {
-            line.push_str("; echo \"[exited $?]\"; exec sleep 3600");
+            line.push_str("; echo \"[exited $s]\"; exec sleep 3600");
         }
         let (w, h) = (w.to_string(), h.to_string());
         self.started = true;
@@ -355,14 +364,24 @@ impl Tui {
     /// the last screen.
     pub fn wait_until(&self, what: &str, pred: impl Fn(&Screen) -> bool) -> Screen {
         let end = Instant::now() + WAIT;
+        // Once the program ended, what it (or the shell after it) wrote
+        // last gets a moment to reach the screen, then the wait fails.
+        let mut ended: Option<(i32, Instant)> = None;
         loop {
             let s = self.screen();
             if pred(&s) {
                 return s;
             }
-            // A process that ended will not draw what is awaited.
-            if let Some(code) = self.exit_status() {
-                panic!("zs-tui exited (status {code}) while waiting for {what}\n{s}");
+            match ended {
+                None => {
+                    ended = self
+                        .exit_status()
+                        .map(|c| (c, Instant::now() + Duration::from_secs(1)))
+                }
+                Some((code, last)) if Instant::now() >= last => {
+                    panic!("zs-tui exited (status {code}) while waiting for {what}\n{s}");
+                }
+                Some(_) => {}
             }
             if Instant::now() >= end {
                 panic!("timed out after {WAIT:?} waiting for {what}\n{s}");
@@ -416,7 +435,7 @@ impl Tui {
         (it.next().expect("width"), it.next().expect("height"))
     }
 
-    /// The pid of the pane's process: zs-tui (or the program launched).
+    /// The pid of the pane's process: the shell that runs the program.
     pub fn pane_pid(&self) -> u32 {
         self.tmux(&["display-message", "-p", "-t", SESSION, "#{pane_pid}"])
             .trim()
@@ -424,32 +443,22 @@ impl Tui {
             .expect("pane pid")
     }
 
-    /// The exit status of the pane's process once it ended and was reaped,
-    /// else None; a process ended by a signal counts as 128 + the signal,
-    /// as in sh.
+    /// The program's exit status once it ended, else None; a program
+    /// ended by a signal counts as 128 + the signal, as in sh.
     pub fn exit_status(&self) -> Option<i32> {
-        let s = self.tmux(&[
-            "display-message",
-            "-p",
-            "-t",
-            SESSION,
-            "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}",
-        ]);
-        let mut it = s.trim().split(':');
-        if it.next() != Some("1") {
-            return None;
-        }
-        let status = it.next().and_then(|c| c.parse::<i32>().ok());
-        let signal = it.next().and_then(|c| c.parse::<i32>().ok());
-        // tmux may mark the pane dead (its terminal closed) before it
-        // reaped the process: no status yet is not an exit yet. (tmux 3.3
-        // may never get the status of a process that ends at once: tests
-        // of those use launch_in_shell.)
-        match (status, signal) {
-            (Some(c), _) => Some(c),
-            (None, Some(sig)) => Some(128 + sig),
-            (None, None) => None,
-        }
+        let text = std::fs::read_to_string(&self.status_file).ok()?;
+        text.trim().parse().ok()
+    }
+
+    /// The program's pid: the child of the pane's shell.
+    pub fn app_pid(&self) -> u32 {
+        let shell = self.pane_pid();
+        let mut kids = Vec::new();
+        wait_for_cond("the pane's program", || {
+            kids = children(shell);
+            kids.len() == 1
+        });
+        kids[0]
     }
 
     /// Waits until the pane's process exits; its status.
