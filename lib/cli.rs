@@ -1,6 +1,18 @@
 //! The one place that does process-level work for every binary: it runs the
 //! binary's `run`, and turns its result into a one-line message on stderr,
 //! a fatal `error` event on stdout and an exit code.
+//!
+//! The pipeline's binaries enter through [`start`] from a C `main` of their
+//! own (they are `#![no_main]`), not through std's runtime: a round of the
+//! agent starts five processes, and std's start-up spends a good part of a
+//! short stage's own CPU on what these binaries do not need. It reads
+//! /proc/self/maps to find the main thread's stack and maps a signal stack
+//! for every thread, both only to print "has overflowed its stack" where a
+//! plain SIGSEGV ends the process anyway. [`start`] keeps the rest of what
+//! std does before `main`: standard descriptors that are closed are opened
+//! on /dev/null, SIGPIPE is ignored (a closed pipe is an error that
+//! [`crate::lines::Writer`] turns into a clean exit), a panic exits with 101,
+//! and stdout is flushed at exit.
 
 use crate::error::{Error, Kind};
 use crate::protocol::{ErrorEvent, Event};
@@ -10,13 +22,77 @@ use std::process::ExitCode;
 /// Runs `f` and maps its outcome. `name` is the binary (`zs-chat`), used as
 /// the prefix of error lines and as the `source` of the error event.
 pub fn run(name: &str, f: impl FnOnce() -> Result<(), Error>) -> ExitCode {
-    match f() {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if matches!(e.kind, Kind::BrokenPipe | Kind::Done) => ExitCode::SUCCESS,
+    ExitCode::from(outcome(name, f()))
+}
+
+/// The exit code of a result, reported first when it is an error.
+fn outcome(name: &str, r: Result<(), Error>) -> u8 {
+    match r {
+        Ok(()) => 0,
+        Err(e) if matches!(e.kind, Kind::BrokenPipe | Kind::Done) => 0,
         Err(e) => {
             report(name, &e);
-            ExitCode::from(e.exit_code())
+            e.exit_code()
         }
+    }
+}
+
+/// The process entry of a `#![no_main]` binary, called from its C `main`:
+/// prepares the process as std's runtime would (see the module doc), runs
+/// `f` as [`run`] does and exits with its code.
+pub fn start(name: &str, f: impl FnOnce() -> Result<(), Error>) -> ! {
+    process::prepare();
+    // What std's `lang_start` does: a panic (its message already printed by
+    // the hook) ends the process with 101, rather than unwinding out of an
+    // `extern "C"` function, which would abort.
+    let code = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| outcome(name, f())))
+        .unwrap_or(101);
+    // `exit`, not a return to C: it flushes stdout, as std does after main.
+    std::process::exit(i32::from(code))
+}
+
+/// The libc calls of [`start`], the library's only unsafe code.
+mod process {
+    /// Opens /dev/null on any of descriptors 0, 1 and 2 that is closed, so a
+    /// file opened later cannot become stdin or stdout; ignores SIGPIPE; and
+    /// keeps malloc to one arena, since the few threads of a stage (a signal
+    /// watcher, a reader) would each map a 64 MiB arena of their own for a
+    /// few allocations.
+    #[allow(unsafe_code)]
+    pub fn prepare() {
+        let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+            fd,
+            events: 0,
+            revents: 0,
+        });
+        // SAFETY: poll reads and writes the three pollfd of `fds`, whose
+        // length is passed with it; a zero timeout does not block.
+        let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } >= 0;
+        for p in fds {
+            // When poll itself fails, ask each descriptor with fcntl.
+            // SAFETY: F_GETFD takes no pointer; it only reports an error for
+            // a descriptor that is not open.
+            let closed = if polled {
+                p.revents & libc::POLLNVAL != 0
+            } else {
+                let flags = unsafe { libc::fcntl(p.fd, libc::F_GETFD) };
+                flags == -1
+            };
+            if closed {
+                // The lowest free descriptor is the closed one. Failing to
+                // open /dev/null leaves it closed, as nothing better can be
+                // done before main.
+                // SAFETY: the path is a NUL-terminated literal.
+                unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) };
+            }
+        }
+        // SAFETY: setting a signal's disposition to SIG_IGN installs no
+        // handler code; children get the default back at exec (std's
+        // Command resets SIGPIPE for them).
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+        // SAFETY: mallopt only changes a malloc parameter; it is called
+        // before any thread exists.
+        unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
     }
 }
 

@@ -1,6 +1,9 @@
 //! zs-tool: runs the tool calls in an NDJSON event stream and adds their
 //! results; `zs-tool schema` prints the tool list, `zs-tool call` runs one
 //! call. See zs-tool(1) and docs/tools.md.
+// Entered through `main` below, not std's runtime; unit tests keep the
+// test harness's own main.
+#![cfg_attr(not(test), no_main)]
 
 mod app;
 mod bash;
@@ -26,6 +29,15 @@ mod walk;
 mod web;
 mod write;
 
-fn main() -> std::process::ExitCode {
-    zerostack::cli::run("zs-tool", app::run)
+/// The C entry point, in place of std's runtime (see zerostack::cli). In
+/// unit tests it is an ordinary function, and the harness has the symbol.
+#[allow(unsafe_code)]
+// SAFETY: the crate is `no_main`, so this is the only `main` symbol, and
+// the C runtime calls it once with argc and argv, which std reads itself.
+#[cfg_attr(not(test), unsafe(no_mangle))]
+extern "C" fn main(
+    _argc: std::ffi::c_int,
+    _argv: *const *const std::ffi::c_char,
+) -> std::ffi::c_int {
+    zerostack::cli::start("zs-tool", app::run)
 }
