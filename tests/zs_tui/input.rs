@@ -16,7 +16,7 @@ fn wait_input(t: &Tui, want: &str) -> Screen {
 }
 
 #[test]
-fn alt_enter_and_ctrl_j_insert_new_lines_and_enter_sends_the_whole_text() {
+fn alt_enter_shift_enter_and_ctrl_j_insert_new_lines_and_enter_sends_the_whole_text() {
     let mut t = Tui::new(vec![Reply::text("Got all three.")]);
     t.start(&[]);
     t.send_text("line one");
@@ -24,7 +24,11 @@ fn alt_enter_and_ctrl_j_insert_new_lines_and_enter_sends_the_whole_text() {
     t.send_text("line two");
     t.send_keys(&["C-j"]);
     t.send_text("line three");
-    let s = wait_input(&t, "line one\nline two\nline three");
+    // Shift+Enter as a terminal with the kitty keyboard protocol sends it
+    // (tmux 3.3 has no key name for it).
+    t.send_bytes(b"\x1b[13;2u");
+    t.send_text("line four");
+    let s = wait_input(&t, "line one\nline two\nline three\nline four");
     assert!(s.rows.iter().any(|r| r == "  line two"), "{s}");
     assert!(t.requests().is_empty(), "nothing sent before Enter");
     t.send_keys(&["Enter"]);
@@ -33,7 +37,7 @@ fn alt_enter_and_ctrl_j_insert_new_lines_and_enter_sends_the_whole_text() {
     assert_eq!(s.rows[user + 1], "  line two", "{s}");
     assert_eq!(
         user_texts(&t.messages(0)),
-        ["line one\nline two\nline three"]
+        ["line one\nline two\nline three\nline four"]
     );
     assert!(input_is(&t.screen(), ""), "the editor is cleared");
 }
