@@ -148,3 +148,116 @@ pub fn parse_args<A: clap::Parser>() -> Result<A, Error> {
         },
     }
 }
+
+/// Parses argv with `fast` when it recognizes the arguments, else with clap
+/// as [`parse_args`] does. Building a clap parser (every flag, its help,
+/// every subcommand) costs a stage about a tenth of its CPU, and the
+/// wrapper passes the same few arguments every round; `fast` handles those
+/// and returns `None` for anything else, so clap still owns every error,
+/// `--help` and every rarer form. Each binary's tests check that `fast`
+/// gives what clap gives.
+pub fn parse_args_with<A: clap::Parser>(fast: fn(&[String]) -> Option<A>) -> Result<A, Error> {
+    let args: Option<Vec<String>> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string().ok())
+        .collect();
+    match args.as_deref().and_then(fast) {
+        Some(a) => Ok(a),
+        None => parse_args(),
+    }
+}
+
+/// Simple arguments as the fast parsers read them: positionals, and long
+/// flags and options each given at most once, an option's value in the next
+/// argument.
+#[derive(Debug, Default, PartialEq)]
+pub struct SimpleArgs<'a> {
+    pub positionals: Vec<&'a str>,
+    /// The flags and options given, with the options' values.
+    pub named: Vec<(&'a str, Option<&'a str>)>,
+}
+
+impl<'a> SimpleArgs<'a> {
+    /// Reads `args` (without the program name), knowing `flags` (no value)
+    /// and `options` (one value), both spelled `--name`. `None` for
+    /// anything clap might read differently: another argument starting
+    /// with `-` (a short flag, `--`, `--name=value`), a name given twice,
+    /// an option without its value or with an empty one or one starting
+    /// with `-`.
+    pub fn read(args: &'a [String], flags: &[&str], options: &[&str]) -> Option<SimpleArgs<'a>> {
+        let mut out = SimpleArgs::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let a = a.as_str();
+            if !a.starts_with('-') {
+                out.positionals.push(a);
+                continue;
+            }
+            if out.named.iter().any(|(n, _)| *n == a) {
+                return None;
+            }
+            if flags.contains(&a) {
+                out.named.push((a, None));
+            } else if options.contains(&a) {
+                let v = it.next().filter(|v| !v.is_empty() && !v.starts_with('-'))?;
+                out.named.push((a, Some(v.as_str())));
+            } else {
+                return None;
+            }
+        }
+        Some(out)
+    }
+
+    /// Whether flag `name` was given.
+    pub fn flag(&self, name: &str) -> bool {
+        self.named.iter().any(|(n, _)| *n == name)
+    }
+
+    /// The value of option `name`, if given.
+    pub fn value(&self, name: &str) -> Option<&'a str> {
+        self.named
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| *v)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SimpleArgs;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn simple_args_read_flags_options_and_positionals() {
+        let a = args(&["context", "S", "--tools", "t.json", "--quiet"]);
+        let r = SimpleArgs::read(&a, &["--quiet"], &["--tools"]).unwrap();
+        assert_eq!(r.positionals, ["context", "S"]);
+        assert!(r.flag("--quiet"));
+        assert_eq!(r.value("--tools"), Some("t.json"));
+        assert_eq!(r.value("--quiet"), None);
+    }
+
+    #[test]
+    fn simple_args_leave_everything_else_to_clap() {
+        let read = |a: &[&str]| SimpleArgs::read(&args(a), &["--quiet"], &["--tools"]).is_some();
+        assert!(read(&[]));
+        for bad in [
+            &["-q"][..],
+            &["--"],
+            &["-"],
+            &["--tools=t"],
+            &["--tools"],
+            &["--tools", "-t"],
+            &["--tools", ""],
+            &["--quiet", "--quiet"],
+            &["--tools", "a", "--tools", "b"],
+            &["--help"],
+            &["--other"],
+        ] {
+            assert!(!read(bad), "{bad:?}");
+        }
+    }
+}

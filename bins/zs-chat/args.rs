@@ -32,3 +32,54 @@ pub struct Args {
     #[arg(long, value_name = "TEXT")]
     pub system: Option<String>,
 }
+
+/// No arguments, or a provider, model or base URL, as the wrapper passes
+/// them every round, read without building clap's parser; `None` for
+/// anything else. See `zerostack::cli::parse_args_with`.
+pub fn fast(argv: &[String]) -> Option<Args> {
+    let a = zerostack::cli::SimpleArgs::read(argv, &[], &["--provider", "--model", "--base-url"])?;
+    if !a.positionals.is_empty() {
+        return None;
+    }
+    Some(Args {
+        provider: a.value("--provider").map(String::from),
+        model: a.value("--model").map(String::from),
+        base_url: a.value("--base-url").map(String::from),
+        thinking: None,
+        max_tokens: None,
+        system: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn the_fast_parser_agrees_with_clap() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["--provider", "anthropic"],
+            &["--model", "m1", "--provider", "openai"],
+            &["--base-url", "http://127.0.0.1:9/v1", "--model", "x"],
+        ];
+        for case in cases {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            let fast = fast(&argv).unwrap_or_else(|| panic!("not fast: {case:?}"));
+            let clap = Args::try_parse_from(std::iter::once("zs-chat").chain(case.iter().copied()))
+                .unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{case:?}");
+        }
+        for case in [
+            &["--thinking", "high"][..],
+            &["--max-tokens", "10"],
+            &["--system", "be brief"],
+            &["hello"],
+            &["--help"],
+        ] {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            assert!(fast(&argv).is_none(), "{case:?}");
+        }
+    }
+}

@@ -30,7 +30,7 @@ const NAME: &str = "zs-chat";
 const READ_BUF: usize = 16 * 1024;
 
 pub fn run() -> Result<(), Error> {
-    let args: Args = cli::parse_args()?;
+    let args: Args = cli::parse_args_with(crate::args::fast)?;
     let config = Config::load()?;
     let name = config.provider_name(args.provider.as_deref());
     let mut provider = config.resolve_provider(&name)?;

@@ -59,7 +59,7 @@ impl Setup {
 }
 
 pub fn run() -> Result<(), Error> {
-    let args: Args = cli::parse_args()?;
+    let args: Args = cli::parse_args_with(crate::args::fast)?;
     let setup = load(&args)?;
     if setup.skip {
         cli::warn(

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use zerostack::cli::SimpleArgs;
 
 /// Writes a permission decision for every tool call in an NDJSON event
 /// stream, passing every other line through.
@@ -74,4 +75,86 @@ pub enum Command {
     },
     /// Print the effective rule list, with where each rule came from
     Rules,
+}
+
+/// The arguments the wrapper passes every round (a mode, a policy, the
+/// skip flag), read without building clap's parser; `None` for anything
+/// else. See `zerostack::cli::parse_args_with`.
+pub fn fast(argv: &[String]) -> Option<Args> {
+    let a = SimpleArgs::read(
+        argv,
+        &[
+            "--restrictive",
+            "--read-only",
+            "--guarded",
+            "--yolo",
+            "--dangerously-skip-permissions",
+        ],
+        &["--mode", "--non-interactive", "--session-dir"],
+    )?;
+    if !a.positionals.is_empty() {
+        return None;
+    }
+    let non_interactive = match a.value("--non-interactive") {
+        None => None,
+        Some("deny") => Some(Policy::Deny),
+        Some("allow") => Some(Policy::Allow),
+        Some("fail") => Some(Policy::Fail),
+        Some(_) => return None,
+    };
+    Some(Args {
+        restrictive: a.flag("--restrictive"),
+        read_only: a.flag("--read-only"),
+        guarded: a.flag("--guarded"),
+        yolo: a.flag("--yolo"),
+        mode: a.value("--mode").map(String::from),
+        dangerously_skip_permissions: a.flag("--dangerously-skip-permissions"),
+        non_interactive,
+        session_dir: a.value("--session-dir").map(PathBuf::from),
+        command: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_parser_agrees_with_clap() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["--non-interactive", "deny"],
+            &["--mode", "yolo", "--non-interactive", "allow"],
+            &["--non-interactive", "fail", "--mode", "readonly"],
+            &[
+                "--dangerously-skip-permissions",
+                "--non-interactive",
+                "deny",
+            ],
+            &["--restrictive"],
+            &["--read-only", "--guarded", "--yolo"],
+            &["--session-dir", "/tmp/s", "--mode", "guarded"],
+        ];
+        for case in cases {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            let fast = fast(&argv).unwrap_or_else(|| panic!("not fast: {case:?}"));
+            let clap = Args::try_parse_from(std::iter::once("zs-perm").chain(case.iter().copied()))
+                .unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{case:?}");
+        }
+        // Left to clap: errors, help, short flags, subcommands.
+        for case in [
+            &["--non-interactive", "Deny"][..],
+            &["--non-interactive", "maybe"],
+            &["-R"],
+            &["--help"],
+            &["--version"],
+            &["rules"],
+            &["explain", "bash", "{}"],
+            &["--mode=yolo"],
+        ] {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            assert!(fast(&argv).is_none(), "{case:?}");
+        }
+    }
 }

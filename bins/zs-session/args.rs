@@ -257,3 +257,85 @@ pub struct PromptArgs {
     #[arg(long, conflicts_with = "mode")]
     pub list: bool,
 }
+
+/// `context` and `record` as the wrapper runs them every round, read
+/// without building clap's parser (all eighteen subcommands); `None` for
+/// anything else. See `zerostack::cli::parse_args_with`.
+pub fn fast(argv: &[String]) -> Option<Args> {
+    let (sub, rest) = argv.split_first()?;
+    let cmd = match sub.as_str() {
+        "context" => {
+            let a = zerostack::cli::SimpleArgs::read(
+                rest,
+                &["--no-context-files"],
+                &["--tools", "--prompt"],
+            )?;
+            let [session] = a.positionals[..] else {
+                return None;
+            };
+            Cmd::Context(ContextArgs {
+                s: SessionArg {
+                    session: session.to_string(),
+                },
+                no_context_files: a.flag("--no-context-files"),
+                tools: a.value("--tools").map(PathBuf::from),
+                prompt: a.value("--prompt").map(String::from),
+            })
+        }
+        "record" => {
+            let a = zerostack::cli::SimpleArgs::read(rest, &["--progress"], &["--state"])?;
+            let [session] = a.positionals[..] else {
+                return None;
+            };
+            Cmd::Record(RecordArgs {
+                s: SessionArg {
+                    session: session.to_string(),
+                },
+                progress: a.flag("--progress"),
+                state: a.value("--state").map(PathBuf::from),
+            })
+        }
+        _ => return None,
+    };
+    Some(Args { cmd })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_parser_agrees_with_clap() {
+        let cases: &[&[&str]] = &[
+            &["context", "S"],
+            &["context", "S", "--tools", "/d/tools.json"],
+            &["context", "--tools", "t.json", "S", "--prompt", "plan"],
+            &["context", "S", "--no-context-files", "--tools", "t"],
+            &["record", "S"],
+            &["record", "S", "--state", "/tmp/x/state", "--progress"],
+            &["record", "--progress", "S"],
+        ];
+        for case in cases {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            let fast = fast(&argv).unwrap_or_else(|| panic!("not fast: {case:?}"));
+            let clap =
+                Args::try_parse_from(std::iter::once("zs-session").chain(case.iter().copied()))
+                    .unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{case:?}");
+        }
+        for case in [
+            &["context"][..],
+            &["context", "S", "T"],
+            &["context", "-n", "S"],
+            &["record", "S", "--state"],
+            &["record", "S", "--tools", "t"],
+            &["list"],
+            &["new", "--print-id"],
+            &["--help"],
+            &[],
+        ] {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            assert!(fast(&argv).is_none(), "{case:?}");
+        }
+    }
+}

@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use std::io::{BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use zerostack::cli::{parse_args, warn};
+use zerostack::cli::{parse_args_with, warn};
 use zerostack::config::Config;
 use zerostack::error::Error;
 use zerostack::protocol::{Event, User};
@@ -59,7 +59,7 @@ fn stdout() -> BufWriter<std::io::StdoutLock<'static>> {
 }
 
 pub fn run() -> Result<(), Error> {
-    let args: Args = parse_args()?;
+    let args: Args = parse_args_with(args::fast)?;
     let env = Env::new()?;
     match args.cmd {
         Cmd::New(a) => new(&env, a),

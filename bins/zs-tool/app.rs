@@ -16,7 +16,7 @@ use zerostack::protocol::{Event, ToolCall, ToolSpec, Tools};
 
 /// Runs the tool calls of an NDJSON event stream once zs-perm allowed them,
 /// and adds their results to the stream.
-#[derive(Parser)]
+#[derive(Debug, Parser)]
 #[command(name = "zs-tool", version)]
 struct Args {
     #[command(subcommand)]
@@ -36,13 +36,13 @@ struct Args {
     mode: Mode,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Mode {
     All,
     Readonly,
 }
 
-#[derive(Subcommand)]
+#[derive(Debug, Subcommand)]
 enum Cmd {
     /// Print the tool list as one `tools` line.
     Schema,
@@ -56,8 +56,32 @@ enum Cmd {
     },
 }
 
+/// The filter as the wrapper starts it every round (no arguments), and
+/// `schema` with or without `--mode`, read without building clap's parser;
+/// `None` for anything else. See `zerostack::cli::parse_args_with`.
+fn fast(argv: &[String]) -> Option<Args> {
+    let a = cli::SimpleArgs::read(argv, &[], &["--mode"])?;
+    let cmd = match a.positionals[..] {
+        [] => None,
+        ["schema"] => Some(Cmd::Schema),
+        _ => return None,
+    };
+    let mode = match a.value("--mode") {
+        None | Some("all") => Mode::All,
+        Some("readonly") => Mode::Readonly,
+        Some(_) => return None,
+    };
+    Some(Args {
+        cmd,
+        no_permission_check: false,
+        dry_run: false,
+        only: Vec::new(),
+        mode,
+    })
+}
+
 pub fn run() -> Result<(), Error> {
-    let a: Args = cli::parse_args()?;
+    let a: Args = cli::parse_args_with(fast)?;
     let (only, only_reason) = offered(&a)?;
     if let Some(Cmd::Schema) = a.cmd {
         return schema(only.as_deref());
@@ -168,4 +192,38 @@ fn call_one(env: &Env, name: String, arguments: &str) -> Result<(), Error> {
         return Err(Error::new(Kind::Interrupted, "interrupted"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fast_parser_agrees_with_clap() {
+        let cases: &[&[&str]] = &[
+            &[],
+            &["schema"],
+            &["schema", "--mode", "readonly"],
+            &["--mode", "readonly", "schema"],
+            &["--mode", "all"],
+        ];
+        for case in cases {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            let fast = fast(&argv).unwrap_or_else(|| panic!("not fast: {case:?}"));
+            let clap = Args::try_parse_from(std::iter::once("zs-tool").chain(case.iter().copied()))
+                .unwrap();
+            assert_eq!(format!("{fast:?}"), format!("{clap:?}"), "{case:?}");
+        }
+        for case in [
+            &["--mode", "ReadOnly"][..],
+            &["--dry-run"],
+            &["--only", "read"],
+            &["call", "read", "{}"],
+            &["schema", "extra"],
+            &["--help"],
+        ] {
+            let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
+            assert!(fast(&argv).is_none(), "{case:?}");
+        }
+    }
 }
