@@ -97,6 +97,7 @@ impl SessionRef {
                 next_no: loaded.next_no(),
                 id: self.id.clone(),
                 buf: Vec::new(),
+                unsynced: false,
                 _lock: lock,
             },
             loaded,
@@ -181,30 +182,54 @@ impl SessionRef {
 /// Appends entries while holding the writer lock. Each entry is one
 /// `write` of the whole line and its `\n` on an O_APPEND descriptor, then
 /// `fdatasync`: a crash leaves at worst one torn last line, which the next
-/// open repairs.
+/// open repairs. `record` writes a round's entries with
+/// [`Appender::append_unsynced`] and syncs them once, at the end.
 #[derive(Debug)]
 pub struct Appender {
     file: File,
     next_no: usize,
     id: String,
     buf: Vec<u8>,
+    /// Entries written since the last `fdatasync`.
+    unsynced: bool,
     _lock: Lock,
 }
 
 impl Appender {
-    /// Appends `line` (one JSON object, no `\n` in it) and returns its entry
-    /// number.
+    /// Appends `line` (one JSON object, no `\n` in it), makes it durable,
+    /// and returns its entry number.
     pub fn append(&mut self, line: &str) -> Result<usize, Error> {
+        let no = self.append_unsynced(line)?;
+        self.sync()?;
+        Ok(no)
+    }
+
+    /// Appends `line` with one `write`, so that readers see it at once,
+    /// without waiting for the disk: a crash of the process loses nothing;
+    /// a crash of the machine before [`Appender::sync`] may lose it, or tear
+    /// it (a torn tail is repaired on open), never an entry before it.
+    pub fn append_unsynced(&mut self, line: &str) -> Result<usize, Error> {
         self.buf.clear();
         self.buf.extend_from_slice(line.as_bytes());
         self.buf.push(b'\n');
         self.file
             .write_all(&self.buf)
-            .and_then(|()| self.file.sync_data())
             .map_err(|e| Error::failure(format!("cannot write to session '{}': {e}", self.id)))?;
+        self.unsynced = true;
         let no = self.next_no;
         self.next_no += 1;
         Ok(no)
+    }
+
+    /// `fdatasync` of what was appended since the last one, if anything.
+    pub fn sync(&mut self) -> Result<(), Error> {
+        if self.unsynced {
+            self.file.sync_data().map_err(|e| {
+                Error::failure(format!("cannot write to session '{}': {e}", self.id))
+            })?;
+            self.unsynced = false;
+        }
+        Ok(())
     }
 
     /// Appends a `session_meta` entry with `fields` and the time.
