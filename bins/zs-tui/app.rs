@@ -134,6 +134,20 @@ pub struct Child {
     pub out: Option<String>,
 }
 
+impl Child {
+    pub fn new(run: Run, id: u64, entry: usize) -> Child {
+        Child {
+            run,
+            id,
+            entry,
+            stderr: Vec::new(),
+            interrupted: false,
+            reported: false,
+            out: None,
+        }
+    }
+}
+
 pub struct App {
     pub theme: Theme,
     pub config: Config,

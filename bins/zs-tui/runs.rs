@@ -50,15 +50,7 @@ impl App {
             self.callback(events::Child::Turn(id)),
         ) {
             Ok(run) => {
-                self.turn = Some(Child {
-                    run,
-                    id,
-                    entry: self.transcript.entries.len(),
-                    stderr: Vec::new(),
-                    interrupted: false,
-                    reported: false,
-                    out: None,
-                });
+                self.turn = Some(Child::new(run, id, self.transcript.entries.len()));
             }
             Err(e) => {
                 self.transcript
@@ -184,15 +176,7 @@ impl App {
             self.callback(events::Child::Shell(id)),
         ) {
             Ok(run) => {
-                self.shell = Some(Child {
-                    run,
-                    id,
-                    entry,
-                    stderr: Vec::new(),
-                    interrupted: false,
-                    reported: false,
-                    out: None,
-                });
+                self.shell = Some(Child::new(run, id, entry));
             }
             Err(e) => {
                 if let Some(Kind::Shell { output, code, .. }) = self.transcript.get_mut(entry) {
@@ -256,15 +240,7 @@ impl App {
             self.callback(events::Child::Btw(id)),
         ) {
             Ok(run) => {
-                self.btw = Some(Child {
-                    run,
-                    id,
-                    entry,
-                    stderr: Vec::new(),
-                    interrupted: false,
-                    reported: false,
-                    out: None,
-                });
+                self.btw = Some(Child::new(run, id, entry));
             }
             Err(e) => {
                 if let Some(Kind::Btw { done, error, .. }) = self.transcript.get_mut(entry) {
@@ -356,15 +332,7 @@ impl App {
         ) {
             Ok(run) => {
                 self.transcript.notice("compacting…");
-                self.compact = Some(Child {
-                    run,
-                    id,
-                    entry: usize::MAX,
-                    stderr: Vec::new(),
-                    interrupted: false,
-                    reported: false,
-                    out: None,
-                });
+                self.compact = Some(Child::new(run, id, usize::MAX));
             }
             Err(e) => {
                 self.transcript

@@ -168,13 +168,7 @@ impl Term {
     /// first, so the other program starts on a clean line.
     pub fn suspend(&mut self) -> io::Result<()> {
         if self.inline {
-            let mut buf = Vec::new();
-            queue!(
-                buf,
-                MoveTo(0, self.live_top),
-                Clear(ClearType::FromCursorDown)
-            )?;
-            io::stdout().write_all(&buf)?;
+            self.clear_live()?;
         }
         restore();
         Ok(())
@@ -196,6 +190,17 @@ impl Term {
                 crossterm::cursor::position().map_or(self.height.saturating_sub(1), |(_, y)| y);
         }
         Ok(())
+    }
+
+    /// Inline mode: clears the live area (from its top to the end).
+    fn clear_live(&self) -> io::Result<()> {
+        let mut buf = Vec::new();
+        queue!(
+            buf,
+            MoveTo(0, self.live_top),
+            Clear(ClearType::FromCursorDown)
+        )?;
+        io::stdout().write_all(&buf)
     }
 
     pub fn size(&self) -> (u16, u16) {
@@ -329,13 +334,7 @@ impl Term {
         if !self.inline {
             return Ok(());
         }
-        let mut buf = Vec::new();
-        queue!(
-            buf,
-            MoveTo(0, self.live_top),
-            Clear(ClearType::FromCursorDown)
-        )?;
-        io::stdout().write_all(&buf)?;
+        self.clear_live()?;
         self.used_top = self.live_top;
         self.commit(rows)?;
         let mut buf = Vec::new();

@@ -42,6 +42,22 @@ pub struct Tool {
     pub expanded: Option<bool>,
 }
 
+impl Tool {
+    /// A call shown before its decision.
+    fn new(name: &str, key_arg: String) -> Tool {
+        Tool {
+            name: name.to_string(),
+            key_arg,
+            status: ToolStatus::Pending,
+            started: Instant::now(),
+            duration_ms: None,
+            note: String::new(),
+            output: String::new(),
+            expanded: None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub enum Kind {
     User(String),
@@ -305,16 +321,7 @@ impl Transcript {
                     Some(i) => i,
                     // A result without its call on screen (history that
                     // starts after a compaction): a row of its own.
-                    None => self.push(Kind::Tool(Tool {
-                        name: r.name.clone(),
-                        key_arg: String::new(),
-                        status: ToolStatus::Pending,
-                        started: Instant::now(),
-                        duration_ms: None,
-                        note: String::new(),
-                        output: String::new(),
-                        expanded: None,
-                    })),
+                    None => self.push(Kind::Tool(Tool::new(&r.name, String::new()))),
                 };
                 if let Some(Kind::Tool(t)) = self.get_mut(i) {
                     // A denied call never ran: no duration, and its row
@@ -354,37 +361,47 @@ impl Transcript {
     }
 
     fn text_delta(&mut self, t: &str) {
-        let i = match self.cur_text {
-            Some(i) => i,
-            None => {
-                let i = self.push(Kind::Assistant {
-                    md: Markdown::new(),
-                    done: false,
-                });
-                self.cur_text = Some(i);
-                i
-            }
-        };
+        let i = self.streaming(true);
         if let Some(Kind::Assistant { md, .. }) = self.get_mut(i) {
             md.push_str(t);
         }
     }
 
     fn reasoning_delta(&mut self, t: &str) {
-        let i = match self.cur_reasoning {
-            Some(i) => i,
-            None => {
-                let i = self.push(Kind::Reasoning {
-                    text: String::new(),
-                    done: false,
-                });
-                self.cur_reasoning = Some(i);
-                i
-            }
-        };
+        let i = self.streaming(false);
         if let Some(Kind::Reasoning { text, .. }) = self.get_mut(i) {
             text.push_str(t);
         }
+    }
+
+    /// The entry the round's text (or reasoning) streams into, made at
+    /// its first delta.
+    fn streaming(&mut self, text: bool) -> usize {
+        let cur = if text {
+            self.cur_text
+        } else {
+            self.cur_reasoning
+        };
+        if let Some(i) = cur {
+            return i;
+        }
+        let i = self.push(if text {
+            Kind::Assistant {
+                md: Markdown::new(),
+                done: false,
+            }
+        } else {
+            Kind::Reasoning {
+                text: String::new(),
+                done: false,
+            }
+        });
+        if text {
+            self.cur_text = Some(i);
+        } else {
+            self.cur_reasoning = Some(i);
+        }
+        i
     }
 
     /// The whole message: its text replaces what was streamed, its tool
@@ -436,16 +453,8 @@ impl Transcript {
         }
         for b in content {
             if let Block::ToolCall(c) = b {
-                let i = self.push(Kind::Tool(Tool {
-                    name: c.name.clone(),
-                    key_arg: key_argument(&c.name, &c.arguments),
-                    status: ToolStatus::Pending,
-                    started: Instant::now(),
-                    duration_ms: None,
-                    note: String::new(),
-                    output: String::new(),
-                    expanded: None,
-                }));
+                let key_arg = key_argument(&c.name, &c.arguments);
+                let i = self.push(Kind::Tool(Tool::new(&c.name, key_arg)));
                 self.tools.insert(c.id.clone(), i);
             }
         }

@@ -87,15 +87,8 @@ impl View {
         theme: &Theme,
     ) -> Frame {
         let w = usize::from(width);
-        let h = usize::from(height);
-        let status_h = usize::from(h > 1);
-        // The input takes at most half the screen.
-        let input_h = chrome.input.len().min((h / 2).max(1));
-        let overlay_h = chrome
-            .overlay
-            .len()
-            .min(h.saturating_sub(status_h + input_h + 1));
-        let area = h.saturating_sub(status_h + input_h + overlay_h);
+        let (status_h, input_h, overlay_h) = heights(&chrome, usize::from(height));
+        let area = usize::from(height).saturating_sub(status_h + input_h + overlay_h);
 
         // Keep what is on screen still when output arrives below it.
         let total = self.count_rows(t, chrome.queued.len(), w);
@@ -118,7 +111,7 @@ impl View {
         // A short transcript sits at the bottom of its area, next to the
         // input, as in a terminal.
         let blank = area - lines.len();
-        let mut rows: Vec<Line> = Vec::with_capacity(h);
+        let mut rows: Vec<Line> = Vec::with_capacity(usize::from(height));
         rows.extend(std::iter::repeat_n(Line::default(), blank));
         self.rows = std::iter::repeat_n(RowRef::Other, blank)
             .chain(refs)
@@ -134,17 +127,7 @@ impl View {
             };
             rows.push(l);
         }
-        rows.extend(chrome.overlay.iter().take(overlay_h).map(|l| fit(l, w)));
-        let (input, cursor) = input_rows(&chrome.input, chrome.prompt, chrome.cursor, input_h, w);
-        let input_top = rows.len();
-        rows.extend(input);
-        if status_h == 1 {
-            rows.push(fit(&chrome.status, w));
-        }
-        Frame {
-            rows,
-            cursor: cursor.map(|(r, c)| (c as u16, (input_top + r) as u16)),
-        }
+        finish(rows, &chrome, overlay_h, input_h, status_h == 1, w)
     }
 
     /// Inline mode's live area: the entries not yet in the scrollback (their
@@ -159,28 +142,18 @@ impl View {
         theme: &Theme,
     ) -> Frame {
         let w = usize::from(width);
-        let h = usize::from(height);
-        let input_h = chrome.input.len().min((h / 2).max(1));
-        let overlay_h = chrome.overlay.len().min(h.saturating_sub(input_h + 2));
-        let room = h.saturating_sub(input_h + overlay_h + 1);
+        let (status_h, input_h, overlay_h) = heights(&chrome, usize::from(height));
+        let room = usize::from(height).saturating_sub(status_h + input_h + overlay_h);
         let mut live: Vec<Line> = Vec::new();
         for i in t.committed..t.entries.len() {
             live.extend(t.rows(i, w).iter().cloned());
         }
         live.extend(queued_rows(chrome.queued, w, theme));
         let skip = live.len().saturating_sub(room);
-        let mut rows: Vec<Line> = live.into_iter().skip(skip).collect();
+        let rows: Vec<Line> = live.into_iter().skip(skip).collect();
         self.rows = vec![RowRef::Other; rows.len()];
         self.lines = rows.clone();
-        rows.extend(chrome.overlay.iter().take(overlay_h).map(|l| fit(l, w)));
-        let (input, cursor) = input_rows(&chrome.input, chrome.prompt, chrome.cursor, input_h, w);
-        let input_top = rows.len();
-        rows.extend(input);
-        rows.push(fit(&chrome.status, w));
-        Frame {
-            rows,
-            cursor: cursor.map(|(r, c)| (c as u16, (input_top + r) as u16)),
-        }
+        finish(rows, &chrome, overlay_h, input_h, status_h == 1, w)
     }
 
     /// All transcript rows at `width` (rendering what is not cached).
@@ -231,6 +204,42 @@ impl View {
         refs.truncate(keep);
         let skip = lines.len().saturating_sub(area);
         (lines.split_off(skip), refs.split_off(skip))
+    }
+}
+
+/// The rows of the status bar (none on a one-row screen), the input (at
+/// most half the screen) and the overlay (leaving a transcript row) on a
+/// screen `h` rows high.
+fn heights(chrome: &Chrome, h: usize) -> (usize, usize, usize) {
+    let status_h = usize::from(h > 1);
+    let input_h = chrome.input.len().min((h / 2).max(1));
+    let overlay_h = chrome
+        .overlay
+        .len()
+        .min(h.saturating_sub(status_h + input_h + 1));
+    (status_h, input_h, overlay_h)
+}
+
+/// The frame from the transcript's `rows`: the overlay, the input and the
+/// status bar added below them, at most `overlay_h` and `input_h` rows.
+fn finish(
+    mut rows: Vec<Line>,
+    chrome: &Chrome,
+    overlay_h: usize,
+    input_h: usize,
+    status: bool,
+    w: usize,
+) -> Frame {
+    rows.extend(chrome.overlay.iter().take(overlay_h).map(|l| fit(l, w)));
+    let (input, cursor) = input_rows(&chrome.input, chrome.prompt, chrome.cursor, input_h, w);
+    let input_top = rows.len();
+    rows.extend(input);
+    if status {
+        rows.push(fit(&chrome.status, w));
+    }
+    Frame {
+        rows,
+        cursor: cursor.map(|(r, c)| (c as u16, (input_top + r) as u16)),
     }
 }
 

@@ -94,6 +94,26 @@ pub fn signal_group(pgid: u32, sig: &str) {
         .status();
 }
 
+/// Sends `sig` (a name: INT, KILL) to one process, with kill(1).
+pub fn signal(pid: u32, sig: &str) {
+    let _ = std::process::Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status();
+}
+
+/// Waits until `f` holds, failing the test after `limit` with `what`.
+pub fn wait_for(what: &str, limit: std::time::Duration, mut f: impl FnMut() -> bool) {
+    let end = std::time::Instant::now() + limit;
+    while !f() {
+        assert!(
+            std::time::Instant::now() < end,
+            "timed out after {limit:?} waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// Waits for `child` (stdout and stderr piped) at most `limit`, reading both
 /// meanwhile. Past the limit it kills the child and its process group (when
 /// it leads one) and fails the test, naming `what` and showing the output.

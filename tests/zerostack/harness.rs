@@ -16,29 +16,29 @@
 //! signal the wrapper's whole process group.
 #![allow(dead_code)]
 
-use crate::common::{Home, bin, ndjson};
-use crate::mock::script::{Call, Reply, Script};
-use crate::mock::server::{MockServer, Recorded};
-use serde_json::{Value, json};
+#[path = "../common/agent.rs"]
+mod agent;
+
+use crate::common::ndjson;
+pub use crate::common::{signal, signal_group, wait_for};
+pub use agent::{
+    Scenario as Agent, assert_calls_answered, call, call_ids, content_text, tool_messages,
+    user_texts, wrapper,
+};
+use serde_json::Value;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// The longest any one run of the wrapper may take before the test fails.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The wrapper script in the source tree.
-pub fn wrapper() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("bins/zerostack")
-}
-
 /// PATH with the built binaries first.
 pub fn path_var() -> String {
-    let dir = bin("zs-chat").parent().expect("target dir").to_path_buf();
     format!(
         "{}:{}",
-        dir.display(),
+        agent::bin_dir().display(),
         std::env::var("PATH").unwrap_or_default()
     )
 }
@@ -50,61 +50,11 @@ fn setsid() -> Option<&'static str> {
         .find(|p| Path::new(p).exists())
 }
 
-/// One scenario: a mock server, a home, a project, a config.
-pub struct Agent {
-    pub home: Home,
-    pub mock: MockServer,
-    /// The config written before each run; tests may change it.
-    pub config: Value,
-    /// The project the wrapper runs in (a git repository).
-    pub project: PathBuf,
-}
-
 impl Agent {
-    pub fn new(replies: Vec<Reply>) -> Agent {
-        let mock = MockServer::start(Script {
-            replies,
-            repeat_last: false,
-        });
-        let config = json!({
-            "provider": "openai-compatible",
-            "model": "mock-model",
-            "providers": {
-                "openai-compatible": {
-                    "base_url": format!("{}/v1", mock.url()),
-                    "timeouts": {"connect_ms": 2000, "first_byte_ms": 10000, "idle_ms": 10000},
-                },
-            },
-            "retry": {"max_attempts": 1, "initial_delay_ms": 10, "max_delay_ms": 50},
-        });
-        let home = Home::new();
-        let project = home.path().join("project");
-        std::fs::create_dir_all(&project).expect("project dir");
-        let git = Command::new("git")
-            .args(["init", "-q"])
-            .current_dir(&project)
-            .status();
-        if !matches!(git, Ok(s) if s.success()) {
-            // Without git the folder itself is the project: fine for these tests.
-            eprintln!("note: git init failed; the project is a plain folder");
-        }
-        Agent {
-            home,
-            mock,
-            config,
-            project,
-        }
-    }
-
-    /// A path in the project.
-    pub fn file(&self, rel: &str) -> PathBuf {
-        self.project.join(rel)
-    }
-
     /// The wrapper with `args`, the config written, a scrubbed environment,
     /// run in the project. stdin, stdout and stderr are left to the caller.
     pub fn command(&self, args: &[&str]) -> Command {
-        self.home.write_config(&self.config.to_string());
+        self.write_config();
         let mut c = match setsid() {
             Some(s) => {
                 let mut c = Command::new(s);
@@ -180,49 +130,6 @@ impl Agent {
         });
         child
     }
-
-    /// A zs-* binary with the same home, run in the project.
-    pub fn zs(&self, name: &str, args: &[&str]) -> std::process::Output {
-        self.home
-            .std_cmd(name)
-            .args(args)
-            .env("PATH", path_var())
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run a zs binary")
-    }
-
-    /// The stdout of a successful `zs-session ARGS`.
-    pub fn session(&self, args: &[&str]) -> String {
-        let out = self.zs("zs-session", args);
-        assert!(
-            out.status.success(),
-            "zs-session {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
-    /// The id of this project's newest session.
-    pub fn last_session(&self) -> String {
-        self.session(&["get", "@last", "id"]).trim().to_string()
-    }
-
-    /// Every request the mock received.
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.mock.requests()
-    }
-
-    /// The chat messages of request `n` (from 0).
-    pub fn messages(&self, n: usize) -> Vec<Value> {
-        let reqs = self.requests();
-        assert!(n < reqs.len(), "no request {n}: {} requests", reqs.len());
-        reqs[n].body["messages"]
-            .as_array()
-            .expect("messages")
-            .clone()
-    }
 }
 
 /// The outcome of one run.
@@ -282,15 +189,6 @@ pub fn wait_bounded(child: &mut Child, limit: Duration) -> (Option<i32>, String,
     crate::common::wait_bounded(child, limit, "zerostack")
 }
 
-pub use crate::common::signal_group;
-
-/// Sends `sig` to one process.
-pub fn signal(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .args([&format!("-{sig}"), &pid.to_string()])
-        .status();
-}
-
 /// Pids of processes whose command line is exactly `argv`.
 pub fn pids_of(argv: &[&str]) -> Vec<u32> {
     let want: Vec<u8> = argv
@@ -329,100 +227,4 @@ fn processes() -> Vec<(u32, Vec<u8>)> {
             Some((pid, cmd))
         })
         .collect()
-}
-
-/// Waits until `f` holds, failing the test after `limit`.
-pub fn wait_for(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// A reply with one tool call.
-pub fn call(id: &str, name: &str, args: Value) -> Reply {
-    calls(&[(id, name, args)])
-}
-
-/// A reply with several tool calls.
-pub fn calls(list: &[(&str, &str, Value)]) -> Reply {
-    Reply {
-        tool_calls: list
-            .iter()
-            .map(|(id, name, args)| Call {
-                id: id.to_string(),
-                name: name.to_string(),
-                arguments: args.clone(),
-            })
-            .collect(),
-        ..Reply::default()
-    }
-}
-
-/// The `role: tool` messages of a request: (tool_call_id, content).
-pub fn tool_messages(messages: &[Value]) -> Vec<(String, String)> {
-    messages
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| {
-            (
-                m["tool_call_id"].as_str().unwrap_or_default().to_string(),
-                content_text(&m["content"]),
-            )
-        })
-        .collect()
-}
-
-/// A message's content as text (a string, or the text of its parts).
-pub fn content_text(c: &Value) -> String {
-    match c {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|p| p["text"].as_str())
-            .collect::<Vec<_>>()
-            .join(""),
-        _ => String::new(),
-    }
-}
-
-/// The texts of the `role: user` messages of a request.
-pub fn user_texts(messages: &[Value]) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .map(|m| content_text(&m["content"]))
-        .collect()
-}
-
-/// The tool call ids of the assistant messages of a request.
-pub fn call_ids(messages: &[Value]) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|m| m["role"] == "assistant")
-        .flat_map(|m| m["tool_calls"].as_array().cloned().unwrap_or_default())
-        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// Checks the session's context: every tool call has exactly one result.
-/// Returns the context lines.
-pub fn assert_calls_answered(t: &Agent, id: &str) -> Vec<Value> {
-    let ctx = ndjson(t.session(&["context", id]).as_bytes());
-    let mut calls = Vec::new();
-    let mut results = Vec::new();
-    for e in &ctx {
-        if e["type"] == "assistant" {
-            for b in e["content"].as_array().into_iter().flatten() {
-                if b["type"] == "tool_call" {
-                    calls.push(b["id"].as_str().unwrap().to_string());
-                }
-            }
-        } else if e["type"] == "tool_result" {
-            results.push(e["call_id"].as_str().unwrap().to_string());
-        }
-    }
-    assert_eq!(calls, results, "every call has one result, in order");
-    ctx
 }

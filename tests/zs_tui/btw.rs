@@ -6,22 +6,25 @@ use crate::harness::{
 };
 use crate::mock::script::{Fault, Reply};
 
-#[test]
-fn btw_answers_inline_during_a_run_and_is_never_recorded() {
+/// zs-tui once the prompt `main task` runs its tool, `sleep SECS`: the
+/// model answers the side question with `side` (the second request, asked
+/// while the tool sleeps), then the main task with `Main task finished.`.
+fn while_a_tool_sleeps(secs: u32, side: Reply) -> Tui {
     let mut t = Tui::new(vec![
-        bash("c1", "sleep 8; echo slept"),
-        // The side question is the second request: it is asked while the
-        // first round's tool sleeps.
-        Reply::text("The answer is **forty-two**."),
+        bash("c1", &format!("sleep {secs}; echo slept")),
+        side,
         Reply::text("Main task finished."),
     ]);
     t.start(&[]);
     t.submit("main task");
-    t.wait_until("the running bash row", |s| {
-        s.rows
-            .iter()
-            .any(|r| r.trim_start().starts_with("… bash sleep 8"))
-    });
+    let row = format!("… bash sleep {secs}");
+    t.wait_until("the running bash row", |s| s.row_indented(&row).is_some());
+    t
+}
+
+#[test]
+fn btw_answers_inline_during_a_run_and_is_never_recorded() {
+    let t = while_a_tool_sleeps(8, Reply::text("The answer is **forty-two**."));
     t.submit("/btw what is the answer?");
     let s = t.wait_for("The answer is forty-two.");
     assert!(
@@ -87,22 +90,12 @@ fn btw_on_an_idle_prompt_answers_without_a_turn() {
 
 #[test]
 fn esc_cancels_a_side_question_and_the_run_goes_on() {
-    let mut t = Tui::new(vec![
-        bash("c1", "sleep 6; echo slept"),
-        // The side question's model never answers.
-        Reply {
-            fault: Some(Fault::Hang),
-            ..Reply::default()
-        },
-        Reply::text("Main task finished."),
-    ]);
-    t.start(&[]);
-    t.submit("main task");
-    t.wait_until("the running bash row", |s| {
-        s.rows
-            .iter()
-            .any(|r| r.trim_start().starts_with("… bash sleep 6"))
-    });
+    // The side question's model never answers.
+    let hang = Reply {
+        fault: Some(Fault::Hang),
+        ..Reply::default()
+    };
+    let t = while_a_tool_sleeps(6, hang);
     t.submit("/btw a question nobody answers");
     t.wait_for("btw › a question nobody answers");
     let tui = t.pane_pid();
@@ -119,9 +112,7 @@ fn esc_cancels_a_side_question_and_the_run_goes_on() {
     let s = t.screen();
     assert!(s.status().contains("running"), "the run goes on\n{s}");
     assert!(
-        s.rows
-            .iter()
-            .any(|r| r.trim_start().starts_with("… bash sleep 6")),
+        s.row_indented("… bash sleep 6").is_some(),
         "the tool still runs\n{s}"
     );
     t.wait_for("Main task finished.");

@@ -18,11 +18,20 @@
 //! Every wait is bounded ([`WAIT`]) and fails with the last screen shown.
 #![allow(dead_code)]
 
-use crate::common::{Home, bin, ndjson};
-use crate::mock::script::{Call, Reply, Script};
-use crate::mock::server::{MockServer, Recorded};
+#[path = "../common/agent.rs"]
+mod agent;
+
+pub use crate::common::signal as kill;
+use crate::common::{bin, ndjson};
+use crate::mock::script::Reply;
+use crate::mock::server::Recorded;
+pub use agent::{
+    MODEL, Scenario, assert_calls_answered as assert_session_valid, bash, call, call_ids,
+    tool_messages, user_texts, wrapper,
+};
 use serde_json::{Value, json};
 use std::fmt;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -37,9 +46,8 @@ pub const WIDTH: u16 = 100;
 pub const HEIGHT: u16 = 30;
 /// The API key zs-tui's runs see; it must never reach the screen.
 pub const KEY: &str = "sk-zs-tui-test-4c1d";
-/// The model and the facts the config gives it: a context window and
-/// prices, so the status bar can show the percentage used and the cost.
-pub const MODEL: &str = "mock-model";
+/// The context window the config gives the model (with prices), so the
+/// status bar can show the percentage used and the cost.
 pub const CONTEXT_WINDOW: u64 = 100_000;
 
 /// The tmux session (and window) name inside each test's server.
@@ -47,17 +55,15 @@ const SESSION: &str = "t";
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
-/// The wrapper script in the source tree.
-pub fn wrapper() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("bins/zerostack")
-}
-
 /// PATH for zs-tui and everything it starts: the built binaries, then the
 /// wrapper's folder, then the system.
 pub fn path_var() -> String {
-    let dir = bin("zs-tui").parent().expect("target dir").to_path_buf();
     let bins = wrapper().parent().expect("bins dir").to_path_buf();
-    format!("{}:{}:/usr/bin:/bin", dir.display(), bins.display())
+    format!(
+        "{}:{}:/usr/bin:/bin",
+        agent::bin_dir().display(),
+        bins.display()
+    )
 }
 
 /// Quotes `s` for sh.
@@ -65,15 +71,11 @@ pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-/// One scenario: the mock server, a home, a project, the config, and the
-/// tmux server once [`Tui::start`] ran.
+/// One scenario (the mock server, a home, a project, the config) and the
+/// tmux server once [`Tui::start`] ran. The scenario's fields and methods
+/// are the Tui's own (Deref).
 pub struct Tui {
-    pub home: Home,
-    pub mock: MockServer,
-    /// The config written before zs-tui starts; tests may change it.
-    pub config: Value,
-    /// The project zs-tui runs in (a git repository).
-    pub project: PathBuf,
+    pub scenario: Scenario,
     /// Variables added to zs-tui's environment (after the defaults).
     pub env: Vec<(String, String)>,
     socket: String,
@@ -82,58 +84,39 @@ pub struct Tui {
     started: bool,
 }
 
+impl Deref for Tui {
+    type Target = Scenario;
+    fn deref(&self) -> &Scenario {
+        &self.scenario
+    }
+}
+
+impl DerefMut for Tui {
+    fn deref_mut(&mut self) -> &mut Scenario {
+        &mut self.scenario
+    }
+}
+
 impl Tui {
     pub fn new(replies: Vec<Reply>) -> Tui {
-        let mock = MockServer::start(Script {
-            replies,
-            repeat_last: false,
-        });
-        let config = json!({
-            "provider": "openai-compatible",
-            "model": MODEL,
-            "providers": {
-                "openai-compatible": {
-                    "base_url": format!("{}/v1", mock.url()),
-                    "timeouts": {"connect_ms": 2000, "first_byte_ms": 20000, "idle_ms": 20000},
-                },
+        let mut scenario = Scenario::new(replies);
+        scenario.config["models"] = json!({
+            MODEL: {
+                "context_window": CONTEXT_WINDOW,
+                "pricing": {"input": 1.0, "output": 2.0},
             },
-            "models": {
-                MODEL: {
-                    "context_window": CONTEXT_WINDOW,
-                    "pricing": {"input": 1.0, "output": 2.0},
-                },
-            },
-            "retry": {"max_attempts": 1, "initial_delay_ms": 10, "max_delay_ms": 50},
         });
-        let home = Home::new();
-        let project = home.path().join("project");
-        std::fs::create_dir_all(&project).expect("project dir");
-        let git = Command::new("git")
-            .args(["init", "-q"])
-            .current_dir(&project)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", home.path())
-            .status();
         assert!(
-            matches!(git, Ok(s) if s.success()),
+            scenario.project.join(".git").is_dir(),
             "git init in the project failed"
         );
         Tui {
-            home,
-            mock,
-            config,
-            project,
+            scenario,
             env: Vec::new(),
             socket: String::new(),
             status_file: PathBuf::new(),
             started: false,
         }
-    }
-
-    /// A path in the project.
-    pub fn file(&self, rel: &str) -> PathBuf {
-        self.project.join(rel)
     }
 
     /// Writes a file in the project, creating its folders.
@@ -209,7 +192,7 @@ impl Tui {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         self.socket = format!("zs-tui-{}-{n}", std::process::id());
         self.status_file = self.home.path().join(format!("exit-status-{n}"));
-        self.home.write_config(&self.config.to_string());
+        self.write_config();
         let conf = self.home.path().join("tmux.conf");
         // status off: the pane is the whole window, so its last row is the
         // app's. remain-on-exit: the screen stays readable after the end.
@@ -495,29 +478,6 @@ impl Tui {
 
     // --- sessions, the request log ------------------------------------------
 
-    /// A zs-* binary with this test's home, run in the project.
-    pub fn zs(&self, name: &str, args: &[&str]) -> Output {
-        self.home
-            .std_cmd(name)
-            .args(args)
-            .env("PATH", path_var())
-            .current_dir(&self.project)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run a zs binary")
-    }
-
-    /// The stdout of a successful `zs-session ARGS`.
-    pub fn session(&self, args: &[&str]) -> String {
-        let out = self.zs("zs-session", args);
-        assert!(
-            out.status.success(),
-            "zs-session {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
-    }
-
     /// The ids of this project's sessions, newest first.
     pub fn sessions(&self) -> Vec<String> {
         let out = self.zs("zs-session", &["list", "--json"]);
@@ -528,11 +488,6 @@ impl Tui {
             .iter()
             .filter_map(|s| s["id"].as_str().map(str::to_string))
             .collect()
-    }
-
-    /// The id of this project's newest session.
-    pub fn last_session(&self) -> String {
-        self.session(&["get", "@last", "id"]).trim().to_string()
     }
 
     /// The session's stored lines (`zs-session show`).
@@ -552,7 +507,7 @@ impl Tui {
     /// Runs the wrapper headless (`zerostack ARGS`) in the project, with
     /// no terminal, bounded; its exit code and stdout.
     pub fn headless(&self, args: &[&str]) -> (Option<i32>, String) {
-        self.home.write_config(&self.config.to_string());
+        self.write_config();
         let mut c = Command::new("/usr/bin/setsid");
         c.arg(wrapper()).args(args).env_clear();
         for w in self.env_words() {
@@ -570,11 +525,6 @@ impl Tui {
         (code, out)
     }
 
-    /// Every request the mock received.
-    pub fn requests(&self) -> Vec<Recorded> {
-        self.mock.requests()
-    }
-
     /// Waits until the mock received at least `n` requests; them.
     pub fn wait_requests(&self, n: usize) -> Vec<Recorded> {
         let got = self.mock.wait_requests(n, WAIT);
@@ -585,16 +535,6 @@ impl Tui {
             self.screen()
         );
         got
-    }
-
-    /// The chat messages of request `n` (from 0).
-    pub fn messages(&self, n: usize) -> Vec<Value> {
-        let reqs = self.requests();
-        assert!(n < reqs.len(), "no request {n}: {} requests", reqs.len());
-        reqs[n].body["messages"]
-            .as_array()
-            .expect("messages")
-            .clone()
     }
 }
 
@@ -675,6 +615,15 @@ impl Screen {
         self.rows
             .iter()
             .find(|r| r.starts_with(prefix))
+            .map(String::as_str)
+    }
+
+    /// The first row that starts with `prefix` after its indentation (a
+    /// tool row: `… bash sleep 6`, `✓ bash ls`).
+    pub fn row_indented(&self, prefix: &str) -> Option<&str> {
+        self.rows
+            .iter()
+            .find(|r| r.trim_start().starts_with(prefix))
             .map(String::as_str)
     }
 
@@ -801,108 +750,7 @@ pub fn alive(pid: u32) -> bool {
         .any(|(p, _, state)| p == pid && state != 'Z' && state != 'X')
 }
 
-/// Sends `sig` to one process, with kill(1) (the package denies unsafe).
-pub fn kill(pid: u32, sig: &str) {
-    let _ = Command::new("kill")
-        .args([&format!("-{sig}"), &pid.to_string()])
-        .stderr(Stdio::null())
-        .status();
-}
-
 /// Waits until `f` holds, failing the test after [`WAIT`].
-pub fn wait_for_cond(what: &str, mut f: impl FnMut() -> bool) {
-    let end = Instant::now() + WAIT;
-    while !f() {
-        assert!(
-            Instant::now() < end,
-            "timed out after {WAIT:?} waiting for {what}"
-        );
-        std::thread::sleep(POLL);
-    }
-}
-
-// --- replies and requests --------------------------------------------------------
-
-/// A reply with one tool call.
-pub fn call(id: &str, name: &str, args: Value) -> Reply {
-    Reply {
-        tool_calls: vec![Call {
-            id: id.to_string(),
-            name: name.to_string(),
-            arguments: args,
-        }],
-        ..Reply::default()
-    }
-}
-
-/// A reply with one bash call.
-pub fn bash(id: &str, command: &str) -> Reply {
-    call(id, "bash", json!({ "command": command }))
-}
-
-/// The `role: tool` messages of a request: (tool_call_id, content).
-pub fn tool_messages(messages: &[Value]) -> Vec<(String, String)> {
-    messages
-        .iter()
-        .filter(|m| m["role"] == "tool")
-        .map(|m| {
-            (
-                m["tool_call_id"].as_str().unwrap_or_default().to_string(),
-                content_text(&m["content"]),
-            )
-        })
-        .collect()
-}
-
-/// A message's content as text (a string, or the text of its parts).
-pub fn content_text(c: &Value) -> String {
-    match c {
-        Value::String(s) => s.clone(),
-        Value::Array(parts) => parts
-            .iter()
-            .filter_map(|p| p["text"].as_str())
-            .collect::<Vec<_>>()
-            .join(""),
-        _ => String::new(),
-    }
-}
-
-/// The texts of the `role: user` messages of a request.
-pub fn user_texts(messages: &[Value]) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .map(|m| content_text(&m["content"]))
-        .collect()
-}
-
-/// The tool call ids of the assistant messages of a request.
-pub fn call_ids(messages: &[Value]) -> Vec<String> {
-    messages
-        .iter()
-        .filter(|m| m["role"] == "assistant")
-        .flat_map(|m| m["tool_calls"].as_array().cloned().unwrap_or_default())
-        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
-        .collect()
-}
-
-/// Checks the session through zs-session: its context reads, and every
-/// tool call in it has exactly one result, in order. Returns the context.
-pub fn assert_session_valid(t: &Tui, id: &str) -> Vec<Value> {
-    let ctx = ndjson(t.session(&["context", id]).as_bytes());
-    let mut calls = Vec::new();
-    let mut results = Vec::new();
-    for e in &ctx {
-        if e["type"] == "assistant" {
-            for b in e["content"].as_array().into_iter().flatten() {
-                if b["type"] == "tool_call" {
-                    calls.push(b["id"].as_str().unwrap_or_default().to_string());
-                }
-            }
-        } else if e["type"] == "tool_result" {
-            results.push(e["call_id"].as_str().unwrap_or_default().to_string());
-        }
-    }
-    assert_eq!(calls, results, "every call has one result, in order");
-    ctx
+pub fn wait_for_cond(what: &str, f: impl FnMut() -> bool) {
+    crate::common::wait_for(what, WAIT, f);
 }

@@ -14,9 +14,7 @@ fn asking(marker: &str) -> String {
 const CHOICES: &str = "[y] allow once  [a] allow always  [n] deny  [d] deny with a note";
 
 fn dialog_open(s: &Screen) -> bool {
-    s.rows
-        .iter()
-        .any(|r| r.trim_start().starts_with("── permission"))
+    s.row_indented("── permission").is_some()
 }
 
 /// Whether a row offers the four choices, in order. The exact row is
@@ -99,9 +97,7 @@ fn allow_once_runs_the_call() {
     assert!(t.file("marker").exists(), "the command ran");
     assert!(!dialog_open(&s), "the dialog closed\n{s}");
     assert!(
-        s.rows
-            .iter()
-            .any(|r| r.trim_start().starts_with(&format!("✓ bash {cmd}"))),
+        s.row_indented(&format!("✓ bash {cmd}")).is_some(),
         "the call's row\n{s}"
     );
     let s = t.wait_idle();
@@ -135,9 +131,7 @@ fn deny_and_deny_with_a_note_reach_the_model() {
     assert!(!dialog_open(&s), "{s}");
     let prefix = format!("⊘ bash {a}");
     let row = s
-        .rows
-        .iter()
-        .find(|r| r.trim_start().starts_with(&prefix))
+        .row_indented(&prefix)
         .unwrap_or_else(|| panic!("a denied row\n{s}"));
     assert!(
         row.trim_start().len() > prefix.len() + 1,
@@ -163,12 +157,7 @@ fn deny_and_deny_with_a_note_reach_the_model() {
     t.wait_for("note: use the cached copy");
     t.send_keys(&["Enter"]);
     let s = t.wait_for("Not fetched b.");
-    assert!(
-        s.rows
-            .iter()
-            .any(|r| r.trim_start().starts_with(&format!("⊘ bash {b}"))),
-        "{s}"
-    );
+    assert!(s.row_indented(&format!("⊘ bash {b}")).is_some(), "{s}");
     assert!(!t.file("marker-b").exists());
     let results = tool_messages(&t.messages(3));
     let (id, text) = results.last().unwrap();

@@ -10,9 +10,7 @@ use crate::mock::script::Reply;
 
 /// Whether a tool row for `prefix` shows the running icon.
 fn running_row(s: &Screen, prefix: &str) -> bool {
-    s.rows
-        .iter()
-        .any(|r| r.trim_start().starts_with(&format!("… {prefix}")))
+    s.row_indented(&format!("… {prefix}")).is_some()
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! status bar; and what reached the model and the session.
 
 use crate::harness::{
-    KEY, MODEL, Screen, Tui, assert_session_valid, bash, call, tool_messages, user_texts,
+    KEY, MODEL, Tui, assert_session_valid, bash, call, tool_messages, user_texts,
 };
 use crate::mock::script::{Fault, Reply, Usage};
 use serde_json::json;
@@ -28,14 +28,6 @@ fn ends_with_duration(row: &str) -> bool {
         .or_else(|| last.strip_suffix('s'))
         .unwrap_or_default();
     !num.is_empty() && num.chars().all(|c| c.is_ascii_digit() || c == '.')
-}
-
-/// The row of a tool call: starts (after indentation) with `prefix`.
-fn tool_row<'a>(s: &'a Screen, prefix: &str) -> Option<&'a str> {
-    s.rows
-        .iter()
-        .find(|r| r.trim_start().starts_with(prefix))
-        .map(String::as_str)
 }
 
 #[test]
@@ -106,7 +98,9 @@ fn a_prompt_streams_markdown_runs_a_tool_and_answers() {
 
     // The tool call: one row with the icon, tool, argument and duration,
     // after the text that came before it and before the final answer.
-    let row = tool_row(&s, "✓ bash echo hi").unwrap_or_else(|| panic!("a done bash row\n{s}"));
+    let row = s
+        .row_indented("✓ bash echo hi")
+        .unwrap_or_else(|| panic!("a done bash row\n{s}"));
     assert!(
         ends_with_duration(row),
         "a duration at the end: {row:?}\n{s}"
@@ -161,7 +155,8 @@ fn a_failed_tool_call_is_marked_with_a_cross() {
     t.start(&[]);
     t.submit("look for it");
     let s = t.wait_for("It is not there.");
-    let row = tool_row(&s, "✗ read no-such-file.txt")
+    let row = s
+        .row_indented("✗ read no-such-file.txt")
         .unwrap_or_else(|| panic!("an error row for the call\n{s}"));
     assert!(ends_with_duration(row), "{row:?}");
     let results = tool_messages(&t.messages(1));
