@@ -212,6 +212,19 @@ pub fn run() -> Result<(), Error> {
     };
 
     let scratch = Scratch::create()?;
+    // --no-session: every child that reaches the store gets a throwaway
+    // one in the scratch folder, removed with it at the end.
+    let (sessions, history) = {
+        let history = History::load(crate::editor::history_path());
+        if args.no_session {
+            let data = scratch.0.join("data");
+            std::fs::create_dir(&data)
+                .map_err(|e| Error::failure(format!("cannot create '{}': {e}", data.display())))?;
+            (sessions.with_data_home(&data), history.in_memory())
+        } else {
+            (sessions, history)
+        }
+    };
     let (tx, rx) = channel();
     let ask_tx = tx.clone();
     let server = AskServer::start(&scratch.0, move |ask| {
@@ -238,7 +251,7 @@ pub fn run() -> Result<(), Error> {
         status: Status::default(),
         transcript: Transcript::new(theme),
         view: View::default(),
-        editor: Editor::new(History::load(crate::editor::history_path())),
+        editor: Editor::new(history),
         overlay: Overlay::None,
         dialog: None,
         asks: Vec::new(),
@@ -310,8 +323,8 @@ fn find_bins() -> Result<Bins, Error> {
     })
 }
 
-/// A private folder (mode 0700) for the ask socket and $EDITOR files,
-/// removed at the end.
+/// A private folder (mode 0700) for the ask socket, $EDITOR files and the
+/// throwaway store of --no-session, removed at the end.
 struct Scratch(PathBuf);
 
 impl Scratch {

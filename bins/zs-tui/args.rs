@@ -43,6 +43,10 @@ pub struct Args {
     #[arg(long, value_name = "ID|NAME")]
     pub session: Option<String>,
 
+    /// Keep nothing: a throwaway session, removed at the end
+    #[arg(long)]
+    pub no_session: bool,
+
     /// Provider (a built-in name or one in the config)
     #[arg(long, value_name = "NAME")]
     pub provider: Option<String>,
@@ -176,6 +180,11 @@ impl Args {
         if self.session.is_some() && (self.cont || self.resume) {
             return Err(Error::usage("choose one of -c, -r and --session"));
         }
+        if self.no_session && (self.session.is_some() || self.cont || self.resume) {
+            return Err(Error::usage(
+                "--no-session cannot continue a session (drop -c, -r or --session)",
+            ));
+        }
         if let Some(p) = &self.non_interactive
             && !["deny", "allow", "fail"].contains(&p.as_str())
         {
@@ -294,6 +303,16 @@ mod tests {
         let e = parse(&["-c", "--session", "x"]).start().unwrap_err();
         assert_eq!(e.message, "choose one of -c, -r and --session");
         assert!(parse(&["--thinking", "lots"]).start().is_err());
+        assert_eq!(parse(&["--no-session"]).start().unwrap(), Start::New);
+        for with in [&["-c"][..], &["-r"], &["--session", "x"]] {
+            let mut argv = vec!["--no-session"];
+            argv.extend_from_slice(with);
+            let e = parse(&argv).start().unwrap_err();
+            assert_eq!(
+                e.message,
+                "--no-session cannot continue a session (drop -c, -r or --session)"
+            );
+        }
     }
 
     #[test]

@@ -19,8 +19,10 @@ use std::path::Path;
 
 /// Starts the side question; zs-chat's NDJSON lines arrive as
 /// `RunEvent::Line`. The run is cancellable on its own.
+/// `sessions` reads the context, and its environment (the store in use)
+/// goes to zs-chat too.
 pub fn start(
-    zs_session: &Path,
+    sessions: &Sessions,
     zs_chat: &Path,
     session: Option<&str>,
     question: &str,
@@ -28,14 +30,14 @@ pub fn start(
     on_event: impl Fn(RunEvent) + Send + Sync + 'static,
 ) -> io::Result<Run> {
     let (context, args) = match session {
-        Some(sid) => session_context(&Sessions::new(zs_session), sid, chat_args)?,
+        Some(sid) => session_context(sessions, sid, chat_args)?,
         None => (Vec::new(), chat_args.to_vec()),
     };
     let mut argv: Vec<OsString> = vec![zs_chat.into()];
     argv.extend(args.into_iter().map(OsString::from));
     Run::start_with_input(
         &argv,
-        &[],
+        &sessions.env(),
         Path::new("."),
         input(&context, question),
         on_event,
@@ -188,7 +190,7 @@ mod tests {
         let (tx, rx) = mpsc::channel();
         let tx = Mutex::new(tx);
         let _run = start(
-            &zs_session,
+            &Sessions::new(&zs_session),
             &zs_chat,
             session,
             "what is x?",
@@ -265,7 +267,15 @@ mod tests {
         )
         .unwrap();
         std::fs::set_permissions(&bad, std::fs::Permissions::from_mode(0o755)).unwrap();
-        let err = start(&bad, Path::new("/bin/cat"), Some("x"), "q", &[], |_| {}).unwrap_err();
+        let err = start(
+            &Sessions::new(&bad),
+            Path::new("/bin/cat"),
+            Some("x"),
+            "q",
+            &[],
+            |_| {},
+        )
+        .unwrap_err();
         assert_eq!(err.to_string(), "no session x");
     }
 }

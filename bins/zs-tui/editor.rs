@@ -99,6 +99,13 @@ impl History {
         history
     }
 
+    /// The same entries, but new ones stay in memory (--no-session keeps
+    /// nothing).
+    pub fn in_memory(mut self) -> History {
+        self.path = None;
+        self
+    }
+
     /// The entries, oldest first.
     pub fn entries(&self) -> &[String] {
         &self.entries
@@ -1326,6 +1333,17 @@ mod tests {
         assert_eq!(again.entries(), ["one", "two\n\"quoted\""]);
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
+    }
+
+    #[test]
+    fn an_in_memory_history_reads_the_file_and_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.jsonl");
+        fs::write(&path, "\"old\"\n").unwrap();
+        let mut h = History::load(Some(path.clone())).in_memory();
+        h.push("secret");
+        assert_eq!(h.entries(), ["old", "secret"]);
+        assert_eq!(file_lines(&path), [r#""old""#]);
     }
 
     #[test]

@@ -9,7 +9,6 @@ use crate::markdown::Markdown;
 use crate::pipeline::{self, Run, RunEvent};
 use crate::transcript::Kind;
 use serde_json::Value;
-use std::ffi::OsString;
 
 /// Stderr lines kept per child, for the error when it fails.
 const STDERR_KEPT: usize = 5;
@@ -38,7 +37,9 @@ impl App {
         }
         prompt.push_str(&text);
         let argv = pipeline::turn_argv(&self.bins.wrapper, &self.opts, &prompt);
-        let mut env: Vec<(OsString, OsString)> = Vec::new();
+        // The store in use (the throwaway one of --no-session) and the
+        // ask socket.
+        let mut env = self.sessions.env();
         if let Some(p) = &self.ask_path {
             env.push((pipeline::ASK_SOCKET_ENV.into(), p.clone().into_os_string()));
         }
@@ -232,7 +233,7 @@ impl App {
         let id = self.next_id();
         let args = pipeline::chat_args(&self.opts);
         match crate::btw::start(
-            &self.bins.zs_session,
+            &self.sessions,
             &chat,
             self.opts.session.as_deref(),
             question,

@@ -42,6 +42,9 @@ pub struct Sessions {
     /// The zs-chat `compact` runs (as ZS_CHAT); None: zs-session's own
     /// choice (beside it, else PATH).
     chat: Option<PathBuf>,
+    /// The store in use instead of the user's (XDG_DATA_HOME): the
+    /// throwaway one of --no-session.
+    data_home: Option<PathBuf>,
 }
 
 impl Sessions {
@@ -50,7 +53,16 @@ impl Sessions {
         Sessions {
             bin: zs_session.to_path_buf(),
             chat: crate::pipeline::find_bin("zs-chat"),
+            data_home: None,
         }
+    }
+
+    /// Keeps sessions under `dir` (as XDG_DATA_HOME) instead of the user's
+    /// data folder: every zs-session call, and every child given
+    /// [`Sessions::env`], uses that store.
+    pub fn with_data_home(mut self, dir: &Path) -> Sessions {
+        self.data_home = Some(dir.to_path_buf());
+        self
     }
 
     /// With this zs-chat for `compact`.
@@ -124,13 +136,19 @@ impl Sessions {
         v
     }
 
-    /// The environment zs-session runs with: ZS_CHAT when a zs-chat is
-    /// known.
+    /// The environment zs-session (and every child that reaches the
+    /// store) runs with: ZS_CHAT when a zs-chat is known, XDG_DATA_HOME
+    /// when the store is not the user's.
     pub fn env(&self) -> Vec<(OsString, OsString)> {
-        self.chat
+        let chat = self
+            .chat
             .iter()
-            .map(|c| ("ZS_CHAT".into(), c.clone().into_os_string()))
-            .collect()
+            .map(|c| ("ZS_CHAT".into(), c.clone().into_os_string()));
+        let data = self
+            .data_home
+            .iter()
+            .map(|d| ("XDG_DATA_HOME".into(), d.clone().into_os_string()));
+        chat.chain(data).collect()
     }
 
     /// Exports as Markdown to `path` (default: `<id>.md` in the working
@@ -305,7 +323,7 @@ mod tests {
             std::fs::write(dir.path().join("out"), out).unwrap();
             std::fs::write(dir.path().join("err"), err).unwrap();
             let script = format!(
-                "#!/bin/sh\nd='{}'\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >\"$d/argv\"\nprintf '%s\\n' \"${{ZS_CHAT:-}}\" >\"$d/chat\"\ncat \"$d/out\"\ncat \"$d/err\" >&2\nexit {code}\n",
+                "#!/bin/sh\nd='{}'\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done >\"$d/argv\"\nprintf '%s\\n' \"${{ZS_CHAT:-}}\" >\"$d/chat\"\nprintf '%s\\n' \"${{XDG_DATA_HOME:-}}\" >\"$d/data\"\ncat \"$d/out\"\ncat \"$d/err\" >&2\nexit {code}\n",
                 dir.path().display()
             );
             let bin = dir.path().join("zs-session");
@@ -325,7 +343,10 @@ mod tests {
                 .collect()
         }
         fn chat(&self) -> String {
-            std::fs::read_to_string(self.dir.path().join("chat"))
+            self.read("chat")
+        }
+        fn read(&self, name: &str) -> String {
+            std::fs::read_to_string(self.dir.path().join(name))
                 .unwrap()
                 .trim_end()
                 .to_string()
@@ -472,6 +493,23 @@ mod tests {
         let argv = s.compact_argv("s1", &args);
         assert_eq!(argv[0], f.dir.path().join("zs-session").into_os_string());
         assert_eq!(s.env(), [("ZS_CHAT".into(), "/opt/zs/zs-chat".into())]);
+    }
+
+    #[test]
+    fn a_data_home_reaches_every_call_and_the_env_of_children() {
+        let f = Fake::new("s1\n", "", 0);
+        f.sessions().resolve("@last").unwrap();
+        assert_eq!(f.read("data"), "");
+        let s = f.sessions().with_data_home(Path::new("/tmp/zs-x/data"));
+        s.resolve("@last").unwrap();
+        assert_eq!(f.read("data"), "/tmp/zs-x/data");
+        assert_eq!(
+            s.env(),
+            [
+                ("ZS_CHAT".into(), "/opt/zs/zs-chat".into()),
+                ("XDG_DATA_HOME".into(), "/tmp/zs-x/data".into())
+            ]
+        );
     }
 
     #[test]

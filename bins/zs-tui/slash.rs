@@ -112,6 +112,7 @@ impl App {
     fn prompt_names(&self) -> Vec<(String, String)> {
         let out = std::process::Command::new(&self.bins.zs_session)
             .args(["prompt", "--list"])
+            .envs(self.sessions.env())
             .stdin(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .output();

@@ -14,6 +14,7 @@ const OPTIONS: &[&str] = &[
     "-r",
     "--resume",
     "--session",
+    "--no-session",
     "--provider",
     "--model",
     "--base-url",

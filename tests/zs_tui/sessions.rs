@@ -194,3 +194,94 @@ fn session_fork_continues_in_a_copy() {
         "the status bar names the fork\n{s}"
     );
 }
+
+/// Every file below `dir` (none when it does not exist).
+fn files_below(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// zs-tui's scratch folders in the home (TMPDIR points there).
+fn scratch_folders(t: &Tui) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(t.home.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("zs-tui."))
+        })
+        .collect()
+}
+
+#[test]
+fn no_session_keeps_nothing_and_the_next_prompt_continues_the_throwaway_one() {
+    let mut t = Tui::new(vec![
+        Reply::text("First reply."),
+        Reply::text("Second reply."),
+        Reply::text("Side reply."),
+        Reply::text("Summary: two prompts."),
+    ]);
+    t.config["session"] = serde_json::json!({"keep_recent_tokens": 1});
+    t.start(&["--no-session"]);
+    t.submit("first prompt");
+    t.wait_for("First reply.");
+    t.wait_idle();
+    t.submit("second prompt");
+    t.wait_for("Second reply.");
+    t.wait_idle();
+    assert_eq!(
+        user_texts(&t.messages(1)),
+        ["first prompt", "second prompt"],
+        "the second prompt continues the same session"
+    );
+    // The session lives in the throwaway store in zs-tui's scratch folder.
+    let scratch = scratch_folders(&t);
+    assert_eq!(scratch.len(), 1, "{scratch:?}");
+    let stored = files_below(&scratch[0].join("data"));
+    assert!(
+        stored
+            .iter()
+            .any(|p| std::fs::read_to_string(p).is_ok_and(|text| text.contains("second prompt"))),
+        "the throwaway store holds the session: {stored:?}"
+    );
+    // /btw reads the throwaway session's context.
+    t.submit("/btw side question");
+    t.wait_for("Side reply.");
+    let side = user_texts(&t.messages(2));
+    assert_eq!(side.first().map(String::as_str), Some("first prompt"));
+    // /compact finds it there too.
+    t.submit("/compact");
+    t.wait_until("the compacted notice", |s| {
+        s.rows.iter().any(|r| r.trim() == "compacted")
+    });
+    assert_eq!(t.requests().len(), 4);
+
+    t.send_keys(&["C-d"]);
+    assert_eq!(t.wait_exit(), 0);
+    assert!(t.sessions().is_empty(), "no session in the real store");
+    let data = files_below(&t.home.path().join("data"));
+    assert!(data.is_empty(), "nothing in the real data folder: {data:?}");
+    assert!(
+        scratch_folders(&t).is_empty(),
+        "the scratch folder with the throwaway store is gone"
+    );
+    let history = t.home.path().join("state/zerostack/history.jsonl");
+    let text = std::fs::read_to_string(&history).unwrap_or_default();
+    assert!(
+        !text.contains("first prompt"),
+        "typed prompts are not kept either: {text}"
+    );
+}
