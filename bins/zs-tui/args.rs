@@ -17,7 +17,8 @@ Keys:
   PgUp, PgDn, wheel     scroll the transcript; Home, End on an empty prompt: top, bottom
   mouse drag            select transcript text; copied (OSC 52) on release
   Ctrl-T                show or hide reasoning
-  Ctrl-O                expand or collapse tool output (click a tool row: that one)
+  Ctrl-O                expand or collapse tool output (click a tool row: that one);
+                        with --inline, rows already in the scrollback stay as printed
   Ctrl-C                cancel the run and clear the queue; close a picker; clear the
                         prompt; twice on an empty idle prompt: quit
   Esc                   cancel a /btw answer (Ctrl-C cancels it when no run is active)
@@ -108,7 +109,8 @@ pub struct Args {
     pub no_color: bool,
 
     /// Draw below the shell prompt instead of on the alternate screen; the
-    /// transcript goes into the terminal's own scrollback
+    /// transcript goes into the terminal's own scrollback (as printed:
+    /// Ctrl-T and Ctrl-O change only what is still being drawn)
     #[arg(long)]
     pub inline: bool,
 

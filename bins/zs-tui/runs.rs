@@ -144,10 +144,17 @@ impl App {
     }
 
     /// Starts the oldest queued prompt, if nothing else runs.
+    /// Starts the oldest queued prompt (or a queued /compact), if nothing
+    /// else runs; one that cannot start (a /compact without a session)
+    /// makes way for the next.
     pub fn next_in_queue(&mut self) {
-        if !self.busy() && !self.queue.is_empty() {
+        while !self.busy() && !self.queue.is_empty() {
             let next = self.queue.remove(0);
-            self.start_turn(next);
+            if next == crate::slash::COMPACT {
+                self.slash(crate::commands::Slash::Compact);
+            } else {
+                self.start_turn(next);
+            }
         }
     }
 

@@ -10,6 +10,9 @@ use std::path::Path;
 /// Sessions the picker lists.
 const SESSIONS_LISTED: usize = 50;
 
+/// /compact as it stands in the queue.
+pub const COMPACT: &str = "/compact";
+
 impl App {
     pub fn slash(&mut self, cmd: Slash) {
         self.view.scroll_bottom();
@@ -300,15 +303,20 @@ impl App {
     }
 
     /// /compact: a child process, since it calls the model.
+    /// While a run is active it waits in the queue, like a prompt (the
+    /// run may be the one that starts the session).
     fn compact(&mut self) {
+        if self.compact.is_some() {
+            self.transcript.error("a /compact is running already");
+            return;
+        }
+        if self.turn.is_some() {
+            self.queue.push(COMPACT.to_string());
+            return;
+        }
         let Some(id) = self.need_session() else {
             return;
         };
-        if self.busy() {
-            self.transcript
-                .error("a run is active: /compact when it has ended");
-            return;
-        }
         self.start_compact(&id);
     }
 

@@ -144,6 +144,16 @@ fn help_lists_every_option_and_the_man_page_documents_them() {
     for o in OPTIONS {
         assert!(man.contains(o), "{o} in man/zs-tui.1");
     }
+    // The one limit of inline mode: what is in the terminal's scrollback
+    // stays as printed.
+    assert!(
+        help.contains("with --inline, rows already in the scrollback stay as printed"),
+        "{help}"
+    );
+    assert!(
+        man.contains("Ctrl-T and Ctrl-O change\nonly the entries still being drawn"),
+        "the man page says what Ctrl-T and Ctrl-O do in --inline"
+    );
 }
 
 #[test]

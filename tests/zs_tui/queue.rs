@@ -156,3 +156,52 @@ fn ctrl_c_kills_a_long_tool_call_and_the_session_stays_valid() {
     assert_eq!(t.last_session(), id, "the same session");
     assert_session_valid(&t, &id);
 }
+
+#[test]
+fn compact_typed_during_a_run_waits_in_the_queue_and_runs_in_order() {
+    let mut t = Tui::new(vec![
+        bash("c1", "sleep 6; echo slept"),
+        Reply::text("Answer one."),
+        Reply::text("Summary: one long question."),
+        Reply::text("Answer two."),
+    ]);
+    // Keep almost nothing verbatim, so one turn has an older part.
+    t.config["session"] = serde_json::json!({"keep_recent_tokens": 1});
+    t.start(&[]);
+    // The first run of a new session: the session exists once it starts.
+    t.submit("question one");
+    t.wait_until("the running bash row", |s| running_row(s, "bash sleep 6"));
+    t.submit("/compact");
+    t.submit("question two");
+    let s = t.wait_until("the compaction and a prompt queued", |s| {
+        s.status().contains("queue 2")
+    });
+    let (compact, prompt) = (
+        s.find("queued: /compact")
+            .unwrap_or_else(|| panic!("queued: /compact\n{s}")),
+        s.find("queued: question two").unwrap(),
+    );
+    assert!(compact < prompt, "in the order typed\n{s}");
+    assert!(!s.contains("error:"), "not refused\n{s}");
+    assert_eq!(t.requests().len(), 1);
+
+    t.wait_for("Answer two.");
+    let s = t.wait_idle();
+    let (answer, compacted, second) = (
+        s.find("Answer one.").unwrap(),
+        s.rows
+            .iter()
+            .position(|r| r.trim() == "compacted")
+            .unwrap_or_else(|| panic!("the compacted notice\n{s}")),
+        s.find("› question two").unwrap(),
+    );
+    assert!(answer < compacted && compacted < second, "{s}");
+    // The summary call came after the run and before the next prompt,
+    // which starts from the summary.
+    assert_eq!(t.requests().len(), 4);
+    let body = serde_json::to_string(&t.requests()[3].body).unwrap();
+    assert!(body.contains("Summary: one long question."), "{body}");
+    let id = t.last_session();
+    assert!(t.stored(&id).iter().any(|e| e["type"] == "compaction"));
+    assert_session_valid(&t, &id);
+}
