@@ -302,6 +302,7 @@ fn signal_name(s: i32) -> &'static str {
         signal_hook::consts::SIGTERM => "SIGTERM",
         signal_hook::consts::SIGHUP => "SIGHUP",
         signal_hook::consts::SIGINT => "SIGINT",
+        signal_hook::consts::SIGQUIT => "SIGQUIT",
         _ => "a signal",
     }
 }

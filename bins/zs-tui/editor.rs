@@ -1336,6 +1336,74 @@ mod tests {
     }
 
     #[test]
+    fn random_keys_on_wide_and_combining_text_never_panic() {
+        use KeyCode::*;
+        let ctrl = |c| KeyEvent::new(Char(c), KeyModifiers::CONTROL);
+        let alt = |c| KeyEvent::new(c, KeyModifiers::ALT);
+        let keys: Vec<KeyEvent> = vec![
+            plain(Left),
+            plain(Right),
+            plain(Up),
+            plain(Down),
+            plain(Home),
+            plain(End),
+            plain(Backspace),
+            plain(Delete),
+            plain(Tab),
+            ctrl('a'),
+            ctrl('e'),
+            ctrl('b'),
+            ctrl('f'),
+            ctrl('k'),
+            ctrl('u'),
+            ctrl('w'),
+            ctrl('y'),
+            ctrl('j'),
+            alt(Char('b')),
+            alt(Char('f')),
+            alt(Enter),
+        ];
+        let texts = [
+            "日本語",
+            "e\u{301}",
+            "😀",
+            " ",
+            "\t",
+            "a",
+            "\u{1b}[2J",
+            "\n",
+            "ab cd",
+        ];
+        let mut seed: u64 = 11;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) as usize) % n
+        };
+        let mut ed = Editor::new(history(&["older 日本", "old"]));
+        for _ in 0..4000 {
+            if next(3) == 0 {
+                ed.insert_str(texts[next(texts.len())]);
+            } else if let EditorAction::Submit(_) = ed.handle_key(keys[next(keys.len())]) {
+                ed.clear();
+            }
+            let width = next(6);
+            let (rows, (row, col)) = ed.render(width, next(3));
+            assert!(
+                row < rows.len().max(1),
+                "cursor row {row} of {}",
+                rows.len()
+            );
+            assert!(
+                col <= width.max(2) + 2,
+                "cursor column {col} at width {width}"
+            );
+            assert!(ed.text().is_char_boundary(ed.cursor()));
+        }
+    }
+
+    #[test]
     fn an_in_memory_history_reads_the_file_and_writes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.jsonl");

@@ -27,7 +27,7 @@ pub enum Msg {
     TermGone(String),
     Run(Child, RunEvent),
     Ask(Ask),
-    /// SIGTERM, SIGHUP or SIGINT from outside.
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT from outside.
     Signal(i32),
 }
 
@@ -76,11 +76,12 @@ pub fn spawn_term_reader(tx: Sender<Msg>) -> Sender<()> {
     resume_tx
 }
 
-/// Forwards SIGTERM, SIGHUP and SIGINT (from `kill`: in raw mode a Ctrl-C
-/// is a key, not a signal) to the main loop.
+/// Forwards SIGTERM, SIGHUP, SIGINT and SIGQUIT (from `kill`: in raw mode
+/// Ctrl-C and Ctrl-\ are keys, not signals) to the main loop, so each ends
+/// zs-tui the orderly way: the run cancelled, the terminal restored.
 pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {

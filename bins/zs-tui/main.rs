@@ -4,6 +4,7 @@
 
 mod app;
 mod args;
+mod capped;
 mod dialog;
 mod events;
 mod keys;

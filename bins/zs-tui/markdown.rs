@@ -1675,6 +1675,26 @@ mod tests {
     }
 
     #[test]
+    fn tiny_widths_render_every_block_without_panic() {
+        let wide = "# 見出し\n\n- 日本語 😀 x\n  1. a\n\n> > 引用\n\n| 二 | b |\n|---|---|\n| 😀 | c |\n\n```\n\t日本\u{1b}[2J\n```\n";
+        for doc in [DOC, wide] {
+            for width in 0..=6 {
+                let mut m = Markdown::new();
+                // Streamed in small pieces, then whole: both paths.
+                for piece in doc.as_bytes().chunks(7) {
+                    m.push_str(&String::from_utf8_lossy(piece));
+                    m.lines(width, &color());
+                }
+                let rows = render(doc, width, &color());
+                assert!(!rows.is_empty());
+                for r in &rows {
+                    assert!(!r.text().contains('\u{1b}'), "{:?}", r.text());
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_block_is_finished_only_when_what_follows_cannot_change_it() {
         // `|` alone ends a table, `| 1` is its next row.
         check_streaming("| a |\n|---|\n| 1 |\n\nafter\n", 20, 1);

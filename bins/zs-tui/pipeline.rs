@@ -10,7 +10,8 @@
 //! last. The main loop never blocks on a child.
 //!
 //! A group is only ever signalled while its leader is known not to have
-//! been reaped (see `Shared`), so a recycled pid is never hit.
+//! been reaped (see `Shared`), so a recycled pid is never hit. Dropping a
+//! `Run` kills the group, so no child outlives the app.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, BufRead, BufReader, Read, Write};
@@ -284,6 +285,14 @@ impl Run {
             .wait_timeout_while(reaped, timeout, |r| !*r)
             .unwrap_or_else(|e| e.into_inner());
         *reaped
+    }
+}
+
+/// A run is never left behind: dropping it (quitting, a panic unwinding
+/// the app) kills its group unless it has ended already.
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
@@ -788,6 +797,25 @@ mod tests {
         // Reaped: these must signal nothing (the pid may be anyone's now).
         run.kill();
         run.interrupt();
+    }
+
+    #[test]
+    fn dropping_a_run_kills_its_group() {
+        let (run, rx) = start(&sh("sh -c 'echo $$; exec sleep 300'"));
+        let grandchild: i32 = loop {
+            match rx.recv_timeout(WAIT).unwrap() {
+                RunEvent::Line(l) => break l.parse().unwrap(),
+                RunEvent::Exited(c) => panic!("exited early: {c:?}"),
+                _ => {}
+            }
+        };
+        drop(run);
+        assert_eq!(collect(&rx).last(), Some(&RunEvent::Exited(None)));
+        let deadline = Instant::now() + WAIT;
+        while alive(grandchild) && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(10));
+        }
+        assert!(!alive(grandchild), "the sleep outlived its run");
     }
 
     #[test]

@@ -4,14 +4,17 @@
 //! number, and events of an older child are dropped.
 
 use crate::app::{App, Child};
+use crate::capped::{Capped, ceil_boundary, floor_boundary};
 use crate::events::{self, Msg};
 use crate::markdown::Markdown;
 use crate::pipeline::{self, Run, RunEvent};
 use crate::transcript::Kind;
 use serde_json::Value;
 
-/// Stderr lines kept per child, for the error when it fails.
+/// Stderr lines kept per child, for the error when it fails, and the bytes
+/// kept of each.
 const STDERR_KEPT: usize = 5;
+const STDERR_LINE: usize = 2048;
 /// The most shell output given to the model, in bytes: the start and the
 /// end are kept (errors and summaries tend to be at the end).
 const SHELL_CONTEXT_HEAD: usize = 4 * 1024;
@@ -107,7 +110,7 @@ impl App {
                 let a = self.transcript.apply(&l, false);
                 self.applied(a);
             }
-            RunEvent::Stderr(l) => keep_stderr(self.turn.as_mut(), l),
+            RunEvent::Stderr(l) => keep_stderr(self.turn.as_mut().map(|c| &mut c.stderr), l),
             RunEvent::Exited(code) => {
                 let Some(t) = self.turn.take() else { return };
                 self.transcript.end_round();
@@ -172,7 +175,7 @@ impl App {
         }
         let entry = self.transcript.push(Kind::Shell {
             cmd: cmd.to_string(),
-            output: String::new(),
+            output: Capped::new(),
             code: None,
         });
         self.view.scroll_bottom();
@@ -203,7 +206,7 @@ impl App {
             RunEvent::Line(l) | RunEvent::Stderr(l) => {
                 if let Some(Kind::Shell { output, .. }) = self.transcript.get_mut(entry) {
                     output.push_str(&l);
-                    output.push('\n');
+                    output.push_str("\n");
                 }
             }
             RunEvent::Exited(c) => {
@@ -298,7 +301,7 @@ impl App {
                     _ => {}
                 }
             }
-            RunEvent::Stderr(l) => keep_stderr(self.btw.as_mut(), l),
+            RunEvent::Stderr(l) => keep_stderr(self.btw.as_mut().map(|c| &mut c.stderr), l),
             RunEvent::Exited(code) => {
                 let Some(b) = self.btw.take() else { return };
                 if let Some(Kind::Btw {
@@ -358,7 +361,7 @@ impl App {
                     c.out = Some(l);
                 }
             }
-            RunEvent::Stderr(l) => keep_stderr(self.compact.as_mut(), l),
+            RunEvent::Stderr(l) => keep_stderr(self.compact.as_mut().map(|c| &mut c.stderr), l),
             RunEvent::Exited(code) => {
                 let Some(c) = self.compact.take() else { return };
                 match code {
@@ -386,14 +389,17 @@ impl App {
     }
 }
 
-fn keep_stderr(child: Option<&mut Child>, line: String) {
-    if let Some(c) = child
+/// Keeps a child's stderr `line` among its last ones (`kept`).
+fn keep_stderr(kept: Option<&mut Vec<String>>, mut line: String) {
+    if let Some(kept) = kept
         && !line.trim().is_empty()
     {
-        if c.stderr.len() == STDERR_KEPT {
-            c.stderr.remove(0);
+        if kept.len() == STDERR_KEPT {
+            kept.remove(0);
         }
-        c.stderr.push(line);
+        // An error message is a line; whatever is longer is not worth more.
+        line.truncate(floor_boundary(&line, STDERR_LINE));
+        kept.push(line);
     }
 }
 
@@ -431,28 +437,26 @@ fn btw_text(v: &Value) -> String {
 
 /// What the next prompt is told about a `!cmd`: the command, its exit code
 /// and its output, cut in the middle past 16 KB.
-pub fn shell_context(cmd: &str, code: Option<i32>, output: &str) -> String {
+pub fn shell_context(cmd: &str, code: Option<i32>, output: &Capped) -> String {
     let status = match code {
         Some(n) => format!("exit {n}"),
         None => "killed by a signal".into(),
     };
-    let out = if output.len() > SHELL_CONTEXT_HEAD + SHELL_CONTEXT_TAIL {
-        let mut head = SHELL_CONTEXT_HEAD;
-        while !output.is_char_boundary(head) {
-            head -= 1;
-        }
-        let mut tail = output.len() - SHELL_CONTEXT_TAIL;
-        while !output.is_char_boundary(tail) {
-            tail += 1;
-        }
+    let text = output.text();
+    // The kept text starts with the output's start and ends with its end
+    // (what the transcript dropped is in the middle, cut here too).
+    let out = if output.seen() > SHELL_CONTEXT_HEAD + SHELL_CONTEXT_TAIL {
+        let head = floor_boundary(&text, SHELL_CONTEXT_HEAD);
+        let tail = ceil_boundary(&text, text.len().saturating_sub(SHELL_CONTEXT_TAIL));
+        let kept = head + (text.len() - tail);
         format!(
             "{}\n[... {} bytes cut ...]\n{}",
-            &output[..head],
-            tail - head,
-            &output[tail..]
+            &text[..head],
+            output.seen().saturating_sub(kept),
+            &text[tail..]
         )
     } else {
-        output.to_string()
+        text.into_owned()
     };
     let out = out.strip_suffix('\n').unwrap_or(&out);
     // A fence longer than any backtick run in the output keeps it closed.
@@ -470,10 +474,10 @@ mod tests {
     #[test]
     fn shell_output_becomes_context() {
         assert_eq!(
-            shell_context("ls", Some(0), "a\nb\n"),
+            shell_context("ls", Some(0), &Capped::from("a\nb\n")),
             "I ran `ls` (exit 0):\n```\na\nb\n```"
         );
-        let c = shell_context("cat x.md", Some(1), "```rust\nfn\n```\n");
+        let c = shell_context("cat x.md", Some(1), &Capped::from("```rust\nfn\n```\n"));
         assert!(c.starts_with("I ran `cat x.md` (exit 1):\n````\n"), "{c}");
         assert!(c.ends_with("\n````"), "{c}");
     }
@@ -481,11 +485,36 @@ mod tests {
     #[test]
     fn long_shell_output_is_cut_in_the_middle() {
         let out = format!("{}{}", "a".repeat(10_000), "é".repeat(10_000));
-        let c = shell_context("x", None, &out);
+        let c = shell_context("x", None, &Capped::from(out.as_str()));
         assert!(c.contains("(killed by a signal)"));
-        assert!(c.contains("bytes cut ...]"));
+        assert!(c.contains(&format!("[... {} bytes cut ...]", 30_000 - 16 * 1024)));
         assert!(c.len() < 17 * 1024, "{}", c.len());
         assert!(c.trim_end_matches("\n```").ends_with('é'));
+        // Longer than the transcript keeps: the count is of the whole.
+        let mut big = Capped::from("START\n");
+        for _ in 0..100_000 {
+            big.push_str("0123456789\n");
+        }
+        big.push_str("END\n");
+        let c = shell_context("x", Some(0), &big);
+        assert!(c.contains("\nSTART\n0123456789\n"), "{}", &c[..60]);
+        assert!(c.ends_with("0123456789\nEND\n```"));
+        assert!(c.contains(&format!("[... {} bytes cut ...]", big.seen() - 16 * 1024)));
+        assert!(!c.contains("not kept"));
+    }
+
+    #[test]
+    fn stderr_keeps_the_last_lines_each_cut_short() {
+        let mut kept = Vec::new();
+        for i in 0..8 {
+            keep_stderr(Some(&mut kept), format!("line {i}"));
+        }
+        keep_stderr(Some(&mut kept), "   ".into());
+        assert_eq!(kept, ["line 3", "line 4", "line 5", "line 6", "line 7"]);
+        keep_stderr(Some(&mut kept), "é".repeat(10_000));
+        let last = kept.last().unwrap();
+        assert!(last.len() <= STDERR_LINE && last.len() > STDERR_LINE - 2);
+        keep_stderr(None, "nobody keeps it".into());
     }
 
     #[test]

@@ -36,14 +36,16 @@ impl Status {
     /// `input` already holds the cached parts. The cost is the provider's
     /// own figure, else the config's pricing of the model.
     pub fn add_usage(&mut self, u: &Usage, model: Option<&str>, config: &Config) {
-        if u.input + u.output > 0 {
-            self.context = Some(u.input + u.output);
+        // The figures come from the provider: a huge one must not overflow.
+        let tokens = u.input.saturating_add(u.output);
+        if tokens > 0 {
+            self.context = Some(tokens);
         }
         let price = model.and_then(|m| config.model(m)).and_then(|m| m.pricing);
         match (u.cost, price) {
             (Some(c), _) => self.cost = Some(self.cost.unwrap_or(0.0) + c),
             (None, Some(p)) => self.cost = Some(self.cost.unwrap_or(0.0) + cost(u, &p)),
-            (None, None) if u.input + u.output > 0 => self.cost_unknown = true,
+            (None, None) if tokens > 0 => self.cost_unknown = true,
             _ => {}
         }
     }
@@ -58,7 +60,7 @@ impl Status {
         ];
         if let Some(c) = self.context {
             let pct = (c as f64 * 100.0 / self.window.max(1) as f64).round();
-            parts.push(format!("ctx {}k {pct}%", (c + 500) / 1000));
+            parts.push(format!("ctx {}k {pct}%", c.saturating_add(500) / 1000));
         }
         // Nothing spent (a local model, no reply yet) is not worth a
         // place in the bar.
@@ -185,6 +187,19 @@ mod tests {
         assert!(s.text().contains("$4.50"), "{}", s.text());
         s.add_usage(&u, Some("unknown"), &c);
         assert!(!s.text().contains('$'), "{}", s.text());
+    }
+
+    #[test]
+    fn huge_figures_from_a_provider_do_not_overflow() {
+        let mut s = status();
+        let u = Usage {
+            input: u64::MAX,
+            output: u64::MAX,
+            ..Usage::default()
+        };
+        s.add_usage(&u, None, &Config::default());
+        assert_eq!(s.context, Some(u64::MAX));
+        assert!(s.text().contains("ctx 18446744073709551k"), "{}", s.text());
     }
 
     #[test]

@@ -273,8 +273,8 @@ impl Term {
         queue!(buf, BeginSynchronizedUpdate, Hide)?;
         let rows = frame.rows.len().min(usize::from(self.height)) as u16;
         let top = if self.inline {
-            if self.used_top + rows > self.height {
-                let n = self.used_top + rows - self.height;
+            if self.used_top.saturating_add(rows) > self.height {
+                let n = self.used_top.saturating_add(rows) - self.height;
                 queue!(buf, MoveTo(0, self.height - 1))?;
                 buf.extend(std::iter::repeat_n(b'\n', usize::from(n)));
                 self.used_top -= n;

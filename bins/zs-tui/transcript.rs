@@ -4,6 +4,7 @@
 //! rendered to rows. Each entry caches its rows per width and toggles, so
 //! a new delta re-renders only the entry it grows.
 
+use crate::capped::Capped;
 use crate::markdown::Markdown;
 use crate::style::{Line, Role, Span, Style, Theme};
 use serde_json::{Map, Value};
@@ -36,8 +37,9 @@ pub struct Tool {
     pub duration_ms: Option<u64>,
     /// What went wrong, in a few words (`exit 2`, `timed out`), for the row.
     pub note: String,
-    /// Live output while it runs, then the result's content.
-    pub output: String,
+    /// Live output while it runs, then the result's content (their start
+    /// and end past a few dozen KB).
+    pub output: Capped,
     /// A click's choice for this row; `None` follows Ctrl-O.
     pub expanded: Option<bool>,
 }
@@ -52,7 +54,7 @@ impl Tool {
             started: Instant::now(),
             duration_ms: None,
             note: String::new(),
-            output: String::new(),
+            output: Capped::new(),
             expanded: None,
         }
     }
@@ -72,11 +74,12 @@ pub enum Kind {
     Tool(Tool),
     Error(String),
     Notice(String),
-    /// `!cmd`: the command, its output so far, its exit code once done
-    /// (`Some(None)`: ended by a signal).
+    /// `!cmd`: the command, its output so far (its start and end past a
+    /// few dozen KB), its exit code once done (`Some(None)`: ended by a
+    /// signal).
     Shell {
         cmd: String,
-        output: String,
+        output: Capped,
         code: Option<Option<i32>>,
     },
     /// `/btw`: the question and the streamed answer.
@@ -337,7 +340,7 @@ impl Transcript {
                             ToolStatus::Done
                         };
                     }
-                    t.output = r.content;
+                    t.output.set(&r.content);
                 }
             }
             Event::Retry(r) => {
@@ -688,12 +691,18 @@ fn render(
         }
         Kind::Shell { cmd, output, code } => {
             out.extend(wrap_text(cmd, width, theme.style(Role::User), "! ", "  "));
-            let body = output.strip_suffix('\n').unwrap_or(output);
+            let output = output.text();
+            let body = output.strip_suffix('\n').unwrap_or(&output);
             if !body.is_empty() {
                 out.extend(wrap_text(body, width, Style::default(), "  ", "  "));
             }
             match code {
-                Some(Some(0)) | None => {}
+                // Still running: say so below what it printed so far.
+                None => out.push(crate::view::fit(
+                    &Line::styled("  … running (Ctrl-C stops it)", theme.style(Role::Notice)),
+                    width,
+                )),
+                Some(Some(0)) => {}
                 Some(Some(n)) => {
                     out.push(Line::styled(format!("exit {n}"), theme.style(Role::Error)))
                 }
@@ -738,9 +747,7 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
         // The last line a running call printed, so a long one shows life.
         ToolStatus::Running if !expanded => t
             .output
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
+            .last_line()
             .map(|l| l.trim().to_string())
             .unwrap_or_default(),
         _ => String::new(),
@@ -795,7 +802,8 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
     if !expanded {
         return;
     }
-    let body = t.output.trim_end_matches(['\n', '\r']);
+    let output = t.output.text();
+    let body = output.trim_end_matches(['\n', '\r']);
     if body.is_empty() {
         out.push(Line::styled("    (no output)", notice));
         return;
@@ -1013,6 +1021,36 @@ mod tests {
     }
 
     #[test]
+    fn a_tool_that_prints_without_end_keeps_a_bounded_output() {
+        let mut t = Transcript::new(Theme::new(false));
+        feed(
+            &mut t,
+            &[
+                r#"{"type":"assistant","content":[{"type":"tool_call","id":"c","name":"bash","arguments":{"command":"yes"}}],"stop":"tool_calls"}"#,
+                r#"{"type":"permission","call_id":"c","decision":"allow","by":"mode"}"#,
+            ],
+        );
+        let line = r#"{"type":"tool_output","call_id":"c","text":"y\ny\ny\ny\ny\ny\ny\ny\n"}"#;
+        for _ in 0..100_000 {
+            t.apply(line, false);
+        }
+        t.apply(
+            r#"{"type":"tool_output","call_id":"c","text":"the last line\n"}"#,
+            false,
+        );
+        assert_eq!(texts(&mut t, 40), ["… bash yes  the last line"]);
+        let Kind::Tool(tool) = &t.entries[0].kind else {
+            panic!("a tool row")
+        };
+        assert_eq!(tool.output.seen(), 1_600_000 + 14);
+        assert!(tool.output.text().len() < 128 * 1024);
+        t.toggle_all_tools();
+        let rows = texts(&mut t, 40);
+        assert!(rows.len() <= 400 + 2, "{}", rows.len());
+        assert!(rows.last().unwrap().starts_with("    … "), "{rows:?}");
+    }
+
+    #[test]
     fn user_rows_wrap_by_cells_with_wide_characters() {
         let mut t = Transcript::new(Theme::new(false));
         t.user("日本語のテキスト and more");
@@ -1071,7 +1109,7 @@ mod tests {
         let mut t = Transcript::new(Theme::new(false));
         t.push(Kind::Shell {
             cmd: "ls x".into(),
-            output: "a\nb\n".into(),
+            output: Capped::from("a\nb\n"),
             code: Some(Some(2)),
         });
         let mut answer = Markdown::new();
@@ -1094,6 +1132,24 @@ mod tests {
                 "  Because."
             ]
         );
+    }
+
+    #[test]
+    fn a_running_shell_command_says_so_until_it_ends() {
+        let mut t = Transcript::new(Theme::new(false));
+        let i = t.push(Kind::Shell {
+            cmd: "make".into(),
+            output: Capped::from("cc a.c\n"),
+            code: None,
+        });
+        assert_eq!(
+            texts(&mut t, 40),
+            ["! make", "  cc a.c", "  … running (Ctrl-C stops it)"]
+        );
+        if let Some(Kind::Shell { code, .. }) = t.get_mut(i) {
+            *code = Some(Some(0));
+        }
+        assert_eq!(texts(&mut t, 40), ["! make", "  cc a.c"]);
     }
 
     #[test]

@@ -682,6 +682,11 @@ impl fmt::Debug for Screen {
     }
 }
 
+/// The cells `s` takes on screen (wide characters take 2).
+pub fn cells(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
 // --- processes -----------------------------------------------------------------
 
 /// `(pid, ppid, state)` of every process.

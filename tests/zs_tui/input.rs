@@ -209,8 +209,8 @@ fn bang_runs_a_shell_command_and_its_output_joins_the_next_turn() {
     let mut t = Tui::new(vec![Reply::text("I saw the output.")]);
     t.start(&[]);
     t.submit("!printf 'out%s\\n' 42");
-    let s = t.wait_until("the command's output", |s| {
-        s.rows.iter().any(|r| r == "  out42")
+    let s = t.wait_until("the command's output and its end", |s| {
+        s.rows.iter().any(|r| r == "  out42") && !s.contains("… running")
     });
     let cmd = s
         .rows
@@ -237,6 +237,42 @@ fn bang_runs_a_shell_command_and_its_output_joins_the_next_turn() {
         users.last().unwrap().contains("what did it print?"),
         "{users:?}"
     );
+}
+
+/// The peak resident memory of `pid` in KB (VmHWM).
+fn peak_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no VmHWM in {status}"))
+}
+
+#[test]
+fn a_flood_of_output_keeps_its_start_and_end_in_bounded_memory() {
+    let mut t = Tui::new(vec![Reply::text("Seen it.")]);
+    t.start(&[]);
+    let pid = t.app_pid();
+    // 400,000 lines, about 20 MB; the exit status shows when it ended.
+    t.submit("!seq -f 'line %.0f of the flood, padded to be long enough' 1 400000; exit 3");
+    t.wait_until("the end of the output and its status", |s| {
+        s.contains("line 400000 of the flood") && s.rows.iter().any(|r| r == "exit 3")
+    });
+    let peak = peak_kb(pid);
+    assert!(
+        peak < 64 * 1024,
+        "zs-tui grew to {peak} kB for 20 MB of output"
+    );
+    t.submit("and?");
+    t.wait_for("Seen it.");
+    let body = serde_json::to_string(&t.requests()[0].body).unwrap();
+    assert!(
+        body.contains("line 1 of the flood"),
+        "the start reaches the model"
+    );
+    assert!(body.contains("line 400000 of the flood"), "the end too");
+    assert!(body.contains(" bytes cut ...]"), "and a note of the cut");
 }
 
 #[test]

@@ -3,7 +3,10 @@
 //! the alternate screen.
 
 use crate::common::bin;
-use crate::harness::{HEIGHT, MODEL, Screen, Tui, WIDTH};
+use crate::harness::{
+    HEIGHT, MODEL, Screen, Tui, WIDTH, alive, assert_session_valid, descendants_named, kill,
+    wait_for_cond,
+};
 use crate::mock::script::Reply;
 use crate::turn::sgr_params;
 
@@ -228,4 +231,111 @@ fn has_colour_tells_colours_from_attributes() {
     assert!(has_colour("\x1b[38;5;12mx"));
     assert!(has_colour("\x1b[1;48;2;1;2;3mx"));
     assert!(!has_colour("\x1b[7mrev\x1b[0m\x1b[39m\x1b[49m\x1b[1;2;4m"));
+}
+
+/// A reply with every kind of block, wide characters and a long word.
+const EVERYTHING: &str = "# 見出し heading\n\n\
+Some **bold** and `code` and a verylongwordthatdoesnotfitanywhereatall.\n\n\
+1. first 日本語テキスト\n   - nested item\n\n\
+> quoted 😀 text\n\n\
+| a | b |\n|---|---|\n| 1 | 二 |\n\n\
+```rust\nfn main() { println!(\"hi\"); }\n```\n\nDone.";
+
+#[test]
+fn tiny_and_huge_panes_are_drawn_and_the_session_goes_on() {
+    let mut first = crate::harness::bash("c1", "printf 'out\\tput\\n日本\\n'");
+    first.text = EVERYTHING.into();
+    let mut t = Tui::new(vec![
+        first,
+        Reply::text("All good."),
+        Reply::text("Still here."),
+    ]);
+    t.start(&[]);
+    t.submit("show everything");
+    t.wait_for("All good.");
+    t.wait_idle();
+    // Tool output expanded, and the command picker open: every part of
+    // the screen has something to fit.
+    t.send_keys(&["C-o"]);
+    t.send_text("/");
+    t.wait_for("── commands");
+    // Each size is waited for by what only a frame drawn at it shows.
+    let sized = |s: &Screen, w: usize, h: usize| {
+        s.rows.len() == h && s.rows.iter().all(|r| crate::harness::cells(r) <= w)
+    };
+    t.resize(1, 1);
+    t.wait_until("a frame of one cell", |s| s.rows == ["…"]);
+    t.resize(10, 3);
+    t.wait_until("a 10x3 frame", |s| {
+        sized(s, 10, 3) && s.status() == " mock-mod…" && s.rows[1].starts_with("> /")
+    });
+    t.resize(2, 2);
+    t.wait_until("a 2x2 frame", |s| sized(s, 2, 2) && s.status() == " …");
+    t.resize(300, 100);
+    let s = t.wait_until("a 300x100 frame", |s| {
+        sized(s, 300, 100) && s.status().contains("openai-compatible · code · standard")
+    });
+    for text in [
+        "見出し heading",
+        "a │ b",
+        "── rust",
+        "    日本",
+        "All good.",
+    ] {
+        assert!(s.contains(text), "{text:?} at 300x100\n{s}");
+    }
+    t.resize(100, 30);
+    t.send_keys(&["Escape"]);
+    t.wait_gone("── commands");
+    t.send_keys(&["C-u"]);
+    t.submit("still there?");
+    t.wait_for("Still here.");
+    assert!(t.exit_status().is_none());
+}
+
+#[test]
+fn a_signal_from_outside_cancels_the_run_and_restores_the_terminal() {
+    for sig in ["TERM", "HUP", "QUIT", "INT"] {
+        let mut t = Tui::new(vec![
+            crate::harness::bash("c1", "sleep 60; echo never"),
+            Reply::text("Never asked."),
+        ]);
+        // The terminal's modes as the shell finds them after zs-tui.
+        let line = "zs-tui; s=$?; stty -a > stty.txt; exit $s";
+        t.launch_in_shell(std::path::Path::new("/bin/sh"), &["-c", line], "", 80, 24);
+        t.wait_ready();
+        t.submit("run long");
+        t.wait_until("the running bash row", |s| {
+            s.row_indented("… bash sleep 60").is_some()
+        });
+        let pane = t.pane_pid();
+        let app = descendants_named(pane, "zs-tui");
+        let sleeps = descendants_named(pane, "sleep");
+        assert_eq!((app.len(), sleeps.len()), (1, 1), "{app:?} {sleeps:?}");
+        kill(app[0], sig);
+        let s = t.wait_for("[exited ");
+        assert!(s.contains("[exited 130]"), "SIG{sig}\n{s}");
+        wait_for_cond("the tool's sleep to be gone", || !alive(sleeps[0]));
+        let stty = std::fs::read_to_string(t.file("stty.txt")).unwrap();
+        let words: Vec<&str> = stty.split_whitespace().collect();
+        for mode in ["icanon", "echo", "isig"] {
+            assert!(words.contains(&mode), "SIG{sig}: {mode} is back\n{stty}");
+        }
+        let flags = t.tmux(&[
+            "display-message",
+            "-p",
+            "-t",
+            "t",
+            "#{alternate_on} #{mouse_any_flag} #{mouse_sgr_flag}",
+        ]);
+        assert_eq!(flags.trim(), "0 0 0", "SIG{sig}: screen and mouse modes");
+        let left: Vec<_> = std::fs::read_dir(t.home.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("zs-tui."))
+            .collect();
+        assert!(left.is_empty(), "SIG{sig}: the private folder is removed");
+        let id = t.last_session();
+        assert_session_valid(&t, &id);
+    }
 }

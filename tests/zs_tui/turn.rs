@@ -338,3 +338,36 @@ fn ends_with_duration_reads_the_forms_of_a_duration() {
     assert!(!ends_with_duration("✓ bash echo hi"));
     assert!(!ends_with_duration("✓ bash echo this"));
 }
+
+#[test]
+fn escape_sequences_from_the_model_and_tools_are_shown_never_obeyed() {
+    let evil = "\x1b]0;PWNED\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J";
+    let mut first = bash(
+        "c1",
+        "printf 'tool \\033]2;TOOLTITLE\\007 \\033[31mred\\n'; echo done",
+    );
+    first.text = format!("Reply {evil}end of reply.");
+    let mut t = Tui::new(vec![first, Reply::text(&format!("Final {evil}answer."))]);
+    t.start(&[]);
+    t.submit("go");
+    let s = t.wait_for("answer.");
+    assert!(
+        s.contains("Reply ␛]0;PWNED␇␛]52;c;ZXZpbA==␇␛[2Jend of reply."),
+        "{s}"
+    );
+    t.wait_idle();
+    t.send_keys(&["C-o"]);
+    t.wait_for("    tool ␛]2;TOOLTITLE␇ ␛[31mred");
+    t.submit("!printf 'shell \\033]2;SHELLTITLE\\007\\n'");
+    t.wait_for("  shell ␛]2;SHELLTITLE␇");
+    let title = t.tmux(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    for bad in ["PWNED", "TOOLTITLE", "SHELLTITLE"] {
+        assert!(!title.contains(bad), "the title was set: {title}");
+    }
+    assert_eq!(t.clipboard(), None, "nothing reached the clipboard");
+    let styled = t.styled();
+    assert!(
+        !sgr_params(&styled).iter().any(|p| p.contains(&31)),
+        "no red from the tool\n{styled}"
+    );
+}
