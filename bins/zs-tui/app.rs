@@ -237,7 +237,8 @@ pub fn run() -> Result<(), Error> {
         .map_err(|e| Error::failure(format!("cannot set up the terminal: {e}")))?;
     events::spawn_signals(tx.clone())
         .map_err(|e| Error::failure(format!("cannot watch signals: {e}")))?;
-    let resume = events::spawn_term_reader(tx.clone());
+    let resume = events::spawn_term_reader(tx.clone())
+        .map_err(|e| Error::failure(format!("cannot read the terminal: {e}")))?;
 
     let theme = Theme::new(args.color());
     let mut app = App {

@@ -49,7 +49,7 @@ pub fn pauses_reader(ev: &Event) -> bool {
 
 /// Starts the terminal reader. After a key that [`pauses_reader`], it waits
 /// for a message on the returned sender before it reads again.
-pub fn spawn_term_reader(tx: Sender<Msg>) -> Sender<()> {
+pub fn spawn_term_reader(tx: Sender<Msg>) -> std::io::Result<Sender<()>> {
     let (resume_tx, resume_rx): (Sender<()>, Receiver<()>) = channel();
     std::thread::Builder::new()
         .name("terminal".into())
@@ -71,9 +71,8 @@ pub fn spawn_term_reader(tx: Sender<Msg>) -> Sender<()> {
                     }
                 }
             }
-        })
-        .ok();
-    resume_tx
+        })?;
+    Ok(resume_tx)
 }
 
 /// Forwards SIGTERM, SIGHUP, SIGINT and SIGQUIT (from `kill`: in raw mode
