@@ -338,9 +338,15 @@ fn a_signal_from_outside_cancels_the_run_and_restores_the_terminal() {
         let left: Vec<_> = std::fs::read_dir(t.home.path())
             .unwrap()
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("zs-tui."))
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.starts_with("zs-tui.") || name.starts_with("zerostack.")
+            })
             .collect();
-        assert!(left.is_empty(), "SIG{sig}: the private folder is removed");
+        assert!(
+            left.is_empty(),
+            "SIG{sig}: zs-tui's and the run's private folders are removed: {left:?}"
+        );
         let id = t.last_session();
         assert_session_valid(&t, &id);
     }
