@@ -75,6 +75,12 @@ impl Capped {
         }
     }
 
+    /// How much was dropped from the middle, as people read it (`3.4 MB`);
+    /// None when nothing was.
+    pub fn dropped(&self) -> Option<String> {
+        (self.cut > 0).then(|| size(self.cut))
+    }
+
     /// The last line that is not blank (what a running call shows).
     pub fn last_line(&self) -> Option<&str> {
         [&self.tail, &self.head]
@@ -156,6 +162,8 @@ mod tests {
         let dropped = c.seen() - c.head.len() - c.tail.len();
         assert_eq!(c.cut, dropped);
         assert!(text.contains(&format!("[… {} not kept …]", size(dropped))));
+        assert_eq!(c.dropped(), Some(size(dropped)));
+        assert_eq!(Capped::from("short").dropped(), None);
         assert_eq!(c.last_line(), Some("LAST LINE"));
     }
 

@@ -12,8 +12,10 @@ use std::collections::HashMap;
 use std::time::Instant;
 use zerostack::protocol::{Block, Decision, Event, Usage};
 
-/// Output rows shown for an expanded tool call; the rest is summarized.
+/// Output lines shown for an expanded tool call, the first of them from
+/// its start and the rest from its end; a row counts what is between.
 const MAX_OUTPUT_ROWS: usize = 400;
+const OUTPUT_HEAD_ROWS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ToolStatus {
@@ -813,20 +815,37 @@ fn render_tool(t: &Tool, width: usize, theme: &Theme, expanded: bool, out: &mut 
         "edit" | "multiedit" | "apply_patch" | "write"
     );
     let lines: Vec<&str> = body.split('\n').collect();
-    let shown = lines.len().min(MAX_OUTPUT_ROWS);
-    for l in &lines[..shown] {
+    // A long output shows its start and, where errors and summaries tend
+    // to be, its end.
+    let (head, tail) = if lines.len() > MAX_OUTPUT_ROWS {
+        (OUTPUT_HEAD_ROWS, MAX_OUTPUT_ROWS - OUTPUT_HEAD_ROWS)
+    } else {
+        (lines.len(), 0)
+    };
+    let line = |out: &mut Vec<Line>, l: &str| {
         let style = if diff {
             diff_style(l, theme)
         } else {
             Style::default()
         };
         out.extend(wrap_text(l, width, style, "    ", "    "));
+    };
+    for l in &lines[..head] {
+        line(out, l);
     }
-    if lines.len() > shown {
+    if tail > 0 {
+        // The lines between, and what the transcript did not keep of them.
+        let dropped = t
+            .output
+            .dropped()
+            .map_or_else(String::new, |d| format!(" ({d} more not kept)"));
         out.push(Line::styled(
-            format!("    … {} more lines", lines.len() - shown),
+            format!("    … {} more lines{dropped} …", lines.len() - head - tail),
             notice,
         ));
+        for l in &lines[lines.len() - tail..] {
+            line(out, l);
+        }
     }
 }
 
@@ -1046,8 +1065,15 @@ mod tests {
         assert!(tool.output.text().len() < 128 * 1024);
         t.toggle_all_tools();
         let rows = texts(&mut t, 40);
-        assert!(rows.len() <= 400 + 2, "{}", rows.len());
-        assert!(rows.last().unwrap().starts_with("    … "), "{rows:?}");
+        assert_eq!(rows.len(), 1 + 400 + 1, "the row, 400 lines, a note");
+        assert_eq!(rows[1], "    y");
+        let note = &rows[101];
+        assert!(note.starts_with("    … "), "{note}");
+        assert!(
+            note.ends_with(" more lines (1.5 MB more not kept) …"),
+            "{note}"
+        );
+        assert_eq!(rows.last().unwrap(), "    the last line");
     }
 
     #[test]
