@@ -292,14 +292,33 @@ fn append(env: &Env, a: args::AppendArgs) -> Result<(), Error> {
 }
 
 /// Reads the `tools` line of a file as `zs-tool schema` writes it.
+/// What a `tools` event must hold (see `zerostack::protocol::Tools`), checked
+/// without building the schemas as values: the line is passed on as it is,
+/// every round, so only its shape matters here.
+#[derive(serde::Deserialize)]
+struct ToolsCheck {
+    #[allow(dead_code)]
+    tools: Vec<ToolCheck>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct ToolCheck {
+    name: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    parameters: serde::de::IgnoredAny,
+}
+
 fn tools_line(path: &Path) -> Result<String, Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::usage(format!("cannot read tools file '{}': {e}", path.display())))?;
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if zerostack::protocol::line_type(line).as_deref() == Ok("tools") {
-            return match serde_json::from_str::<Event>(line) {
-                Ok(Event::Tools(_)) => Ok(line.to_string()),
-                Ok(_) | Err(_) => Err(Error::input(format!(
+            return match serde_json::from_str::<ToolsCheck>(line) {
+                Ok(_) => Ok(line.to_string()),
+                Err(_) => Err(Error::input(format!(
                     "tools file '{}': the tools line is not a valid tools event",
                     path.display()
                 ))),
@@ -644,4 +663,38 @@ fn prompt(env: &Env, a: args::PromptArgs) -> Result<(), Error> {
     }
     out.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tools_file_is_checked_as_a_tools_event_would_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let check = |text: &str| {
+            let p = dir.path().join("tools.json");
+            std::fs::write(&p, text).unwrap();
+            // The same verdict as parsing the line as a protocol event.
+            let as_event = text
+                .lines()
+                .find(|l| zerostack::protocol::line_type(l).as_deref() == Ok("tools"))
+                .map(|l| matches!(serde_json::from_str::<Event>(l), Ok(Event::Tools(_))));
+            let r = tools_line(&p);
+            assert_eq!(r.is_ok(), as_event == Some(true), "{text}");
+            r
+        };
+        let good = r#"{"type":"tools","tools":[{"name":"read","description":"d","parameters":{"type":"object","properties":{"path":{"type":"string"}}}},{"name":"x"}],"extra":1}"#;
+        assert_eq!(check(&format!("\n{good}\n")).unwrap(), good);
+        for bad in [
+            r#"{"type":"tools"}"#,
+            r#"{"type":"tools","tools":{}}"#,
+            r#"{"type":"tools","tools":[{"description":"no name"}]}"#,
+            r#"{"type":"tools","tools":[{"name":"n","description":7}]}"#,
+            r#"{"type":"tools","tools":[{"name":1}]}"#,
+        ] {
+            assert!(check(bad).is_err(), "{bad}");
+        }
+        assert!(check(r#"{"type":"system","text":"x"}"#).is_err());
+    }
 }
