@@ -11,10 +11,11 @@
 #     schema, message, final answer) is measured apart with a one-round
 #     task, and the per-round figures are (five rounds - one round) / 4;
 #   - baselines: the model's own time, the same five replies fetched
-#     straight from the server; and the start-up of a process on this
-#     machine (bash forking and executing /bin/true), since a round is five
+#     straight from the server; the start-up of a process on this machine
+#     (bash forking and executing /bin/true), since a round is five
 #     processes (context, chat, perm, tool, record) and their start-up is
-#     most of its cost.
+#     most of its cost; and the task's own shell command, which one round
+#     in four runs through the bash tool.
 # The server runs outside the measured tree. `context` on a 5,000-entry
 # session is measured by scripts/bench/zs-session.sh.
 #
@@ -143,11 +144,19 @@ PY
 # shellcheck disable=SC2016 # the loop is for the inner bash to expand
 spawn=$(/usr/bin/time -f "%U %S" bash -c 'for _ in $(seq 500); do /bin/true; done' 2>&1 | tail -n 1)
 
-python3 - "$five" "$one" "$model" "$RUNS" "$spawn" <<'PY'
+# The task's own command: one of the four tool rounds runs it through the
+# bash tool, so a quarter of its cost is in every round's figure, and none
+# of it is zerostack's. user + sys of 100 runs, in the project folder.
+# shellcheck disable=SC2016 # the loop is for the inner bash to expand
+command=$(cd "$work/project" && /usr/bin/time -f "%U %S" bash -c 'for _ in $(seq 100); do bash -c "cat notes.txt && ls" >/dev/null; done' 2>&1 | tail -n 1)
+
+python3 - "$five" "$one" "$model" "$RUNS" "$spawn" "$command" <<'PY'
 import json, sys
 five, one, model, runs = json.loads(sys.argv[1]), json.loads(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 user, sys_ = (float(x) for x in sys.argv[5].split())
 spawn = (user + sys_) * 1000 / 500
+user, sys_ = (float(x) for x in sys.argv[6].split())
+command = (user + sys_) * 1000 / 100
 rounds = 4
 wall = (five["wall_ms"] - one["wall_ms"]) / rounds
 cpu = (five["cpu_ms"] - one["cpu_ms"]) / rounds
@@ -160,4 +169,5 @@ print(f"zerostack per tool round trip: wall {wall:.1f} ms")
 print(f"zerostack per tool round trip: CPU {cpu:.1f} ms (target < 5 ms) {ok(cpu < 5)}")
 print(f"zerostack baseline, the model alone (five replies from the server): {model:.1f} ms wall, {model / 5:.2f} ms per reply")
 print(f"zerostack baseline, starting a process (bash fork + exec of /bin/true): {spawn:.2f} ms CPU; a round starts 5, {5 * spawn:.1f} ms")
+print(f"zerostack baseline, the task's command (bash -c \"cat notes.txt && ls\", run in one round of four): {command:.2f} ms CPU, {command / 4:.2f} ms per round")
 PY
