@@ -16,7 +16,7 @@
 
 use crate::error::{Error, Kind};
 use crate::protocol::{ErrorEvent, Event};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 /// Runs `f` and maps its outcome. `name` is the binary (`zs-chat`), used as
@@ -49,6 +49,27 @@ pub fn start(name: &str, f: impl FnOnce() -> Result<(), Error>) -> ! {
         .unwrap_or(101);
     // `exit`, not a return to C: it flushes stdout, as std does after main.
     std::process::exit(i32::from(code))
+}
+
+/// Declares a `#![no_main]` binary's C `main`, which enters through
+/// [`start`]: `zerostack::entry!("zs-perm", app::run);`. In unit tests
+/// (`cfg(test)`) it is an ordinary function, and the harness has the symbol.
+#[macro_export]
+macro_rules! entry {
+    ($name:literal, $run:path) => {
+        /// The C entry point, in place of std's runtime (see zerostack::cli).
+        #[allow(unsafe_code)]
+        // SAFETY: the crate is `no_main`, so this is the only `main` symbol,
+        // and the C runtime calls it once with argc and argv, which std
+        // reads itself.
+        #[cfg_attr(not(test), unsafe(no_mangle))]
+        extern "C" fn main(
+            _argc: ::std::ffi::c_int,
+            _argv: *const *const ::std::ffi::c_char,
+        ) -> ::std::ffi::c_int {
+            $crate::cli::start($name, $run)
+        }
+    };
 }
 
 /// The libc calls of [`start`], the library's only unsafe code.
@@ -101,7 +122,9 @@ mod process {
 /// report them.
 pub fn report(name: &str, e: &Error) {
     let _ = writeln!(std::io::stderr(), "{name}: error: {}", e.message);
-    if e.kind == Kind::Interrupted {
+    // The event is for a program reading stdout. On a terminal (zs-tui's
+    // screen, or a person running a stage by hand) the line above says it.
+    if e.kind == Kind::Interrupted || std::io::stdout().is_terminal() {
         return;
     }
     let ev = Event::Error(ErrorEvent {

@@ -13,15 +13,4 @@ mod http;
 mod providers;
 mod run;
 
-/// The C entry point, in place of std's runtime (see zerostack::cli). In
-/// unit tests it is an ordinary function, and the harness has the symbol.
-#[allow(unsafe_code)]
-// SAFETY: the crate is `no_main`, so this is the only `main` symbol, and
-// the C runtime calls it once with argc and argv, which std reads itself.
-#[cfg_attr(not(test), unsafe(no_mangle))]
-extern "C" fn main(
-    _argc: std::ffi::c_int,
-    _argv: *const *const std::ffi::c_char,
-) -> std::ffi::c_int {
-    zerostack::cli::start("zs-chat", run::run)
-}
+zerostack::entry!("zs-chat", run::run);
