@@ -157,10 +157,7 @@ fn resume_lists_the_sessions_on_the_terminal_and_continues_the_one_picked() {
     ]);
     t.run(&["-p", "first"], "").assert_code(0);
     t.run(&["-p", "second"], "").assert_code(0);
-    let Some(mut c) = t.command_on_tty(&["-r", "-p", "next"]) else {
-        eprintln!("skipped: no script(1)");
-        return;
-    };
+    let mut c = t.command_on_tty(&["-r", "-p", "next"]);
     // Newest first: 1 is "second", 2 is "first".
     let run = run_bounded(&mut c, "2\n");
     run.assert_code(0);
@@ -171,12 +168,25 @@ fn resume_lists_the_sessions_on_the_terminal_and_continues_the_one_picked() {
 
 #[test]
 fn a_terminal_without_p_is_for_the_front_end() {
+    // zs-tui gets the options: with -c and no session yet, it says so
+    // itself (zs-tui's own tests drive the screen in tmux).
     let t = Agent::new(vec![]);
-    let Some(mut c) = t.command_on_tty(&[]) else {
-        eprintln!("skipped: no script(1)");
-        return;
-    };
+    let mut c = t.command_on_tty(&["-c"]);
     let run = run_bounded(&mut c, "");
     run.assert_code(2);
-    assert!(run.stdout.contains("zs-tui"), "{}", run.dump());
+    assert!(
+        run.stdout.contains("zs-tui: error: no session to continue"),
+        "{}",
+        run.dump()
+    );
+    // Its own options are refused in the headless mode.
+    let mut c = t.command_on_tty(&["--inline", "-p", "hi"]);
+    let run = run_bounded(&mut c, "");
+    run.assert_code(2);
+    assert!(
+        run.stdout
+            .contains("zerostack: error: --inline is for the interactive front end"),
+        "{}",
+        run.dump()
+    );
 }

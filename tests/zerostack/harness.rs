@@ -84,12 +84,13 @@ impl Agent {
     }
 
     /// The wrapper with `args` on a terminal of its own, through script(1)
-    /// (None when the system has no `script`): its stdin and /dev/tty are
-    /// a pseudo-terminal fed from this command's stdin.
-    pub fn command_on_tty(&self, args: &[&str]) -> Option<Command> {
+    /// (util-linux, on every Debian system): its stdin and /dev/tty are a
+    /// pseudo-terminal fed from this command's stdin.
+    pub fn command_on_tty(&self, args: &[&str]) -> Command {
         let script = ["/usr/bin/script", "/bin/script"]
             .into_iter()
-            .find(|p| Path::new(p).exists())?;
+            .find(|p| Path::new(p).exists())
+            .expect("script(1) from util-linux is needed for the terminal tests");
         let quote = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
         let mut line = quote(&wrapper().to_string_lossy());
         for a in args {
@@ -106,7 +107,7 @@ impl Agent {
             }
         }
         s.current_dir(&self.project);
-        Some(s)
+        s
     }
 
     /// Runs the wrapper with `args` and `stdin`, bounded by [`RUN_TIMEOUT`].
