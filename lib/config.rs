@@ -138,6 +138,21 @@ pub struct Pricing {
     pub cache_write: Option<f64>,
 }
 
+impl Pricing {
+    /// The cost of one call in USD. Cache reads and writes are parts of
+    /// `input`; without their own price they cost as input.
+    pub fn cost(&self, u: &crate::protocol::Usage) -> f64 {
+        let plain = u
+            .input
+            .saturating_sub(u.cache_read.saturating_add(u.cache_write));
+        (plain as f64 * self.input
+            + u.cache_read as f64 * self.cache_read.unwrap_or(self.input)
+            + u.cache_write as f64 * self.cache_write.unwrap_or(self.input)
+            + u.output as f64 * self.output)
+            / 1_000_000.0
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetryConfig {

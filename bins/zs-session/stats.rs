@@ -10,7 +10,7 @@ use crate::entries::{Kind, Loaded};
 use crate::history::{self, Item, Replay};
 use serde_json::{Value, json};
 use std::io::Write;
-use zerostack::config::{Config, Pricing};
+use zerostack::config::Config;
 use zerostack::error::Error;
 use zerostack::protocol::{Event, Usage};
 
@@ -32,19 +32,6 @@ impl Tokens {
         self.cache_write = self.cache_write.saturating_add(u.cache_write);
         self.reasoning = self.reasoning.saturating_add(u.reasoning);
     }
-}
-
-/// The cost of one call in USD at `p` (per million tokens). Cache reads and
-/// writes are parts of `input`; without their own price they cost as input.
-pub fn cost(u: &Usage, p: &Pricing) -> f64 {
-    let plain = u
-        .input
-        .saturating_sub(u.cache_read.saturating_add(u.cache_write));
-    (plain as f64 * p.input
-        + u.cache_read as f64 * p.cache_read.unwrap_or(p.input)
-        + u.cache_write as f64 * p.cache_write.unwrap_or(p.input)
-        + u.output as f64 * p.output)
-        / 1_000_000.0
 }
 
 /// Everything `stats` reports.
@@ -75,7 +62,7 @@ pub fn collect(l: &Loaded, config: &Config, model: Option<&str>) -> Stats {
             .and_then(|m| config.model(m))
             .and_then(|m| m.pricing)
         {
-            st.cost += cost(u, &p);
+            st.cost += p.cost(u);
         } else if u.input + u.output > 0 {
             st.unpriced += 1;
         }
@@ -231,6 +218,7 @@ pub fn run(env: &Env, a: StatsArgs) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use zerostack::config::Pricing;
 
     #[test]
     fn cost_prices_cache_parts_of_the_input_apart() {
@@ -250,12 +238,12 @@ mod tests {
         };
         // 0.4M plain * 3 + 0.5M * 0.3 + 0.1M * 3.75 + 0.1M * 15
         let want = 1.2 + 0.15 + 0.375 + 1.5;
-        assert!((cost(&u, &p) - want).abs() < 1e-9, "{}", cost(&u, &p));
+        assert!((p.cost(&u) - want).abs() < 1e-9, "{}", p.cost(&u));
         let flat = Pricing {
             cache_read: None,
             cache_write: None,
             ..p
         };
-        assert!((cost(&u, &flat) - (3.0 + 1.5)).abs() < 1e-9);
+        assert!((flat.cost(&u) - (3.0 + 1.5)).abs() < 1e-9);
     }
 }

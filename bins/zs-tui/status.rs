@@ -3,7 +3,7 @@
 //! far, the session, the queue and whether a run is active.
 
 use crate::style::{Line, Role, Theme};
-use zerostack::config::{Config, Pricing};
+use zerostack::config::Config;
 use zerostack::protocol::Usage;
 
 /// The context window of a model the config says nothing about; the same
@@ -44,7 +44,7 @@ impl Status {
         let price = model.and_then(|m| config.model(m)).and_then(|m| m.pricing);
         match (u.cost, price) {
             (Some(c), _) => self.cost = Some(self.cost.unwrap_or(0.0) + c),
-            (None, Some(p)) => self.cost = Some(self.cost.unwrap_or(0.0) + cost(u, &p)),
+            (None, Some(p)) => self.cost = Some(self.cost.unwrap_or(0.0) + p.cost(u)),
             (None, None) if tokens > 0 => self.cost_unknown = true,
             _ => {}
         }
@@ -119,19 +119,6 @@ pub fn window(config: &Config, model: Option<&str>) -> u64 {
         .and_then(|m| m.context_window)
         .or_else(|| config.section("session")?.get("context_window")?.as_u64())
         .unwrap_or(DEFAULT_WINDOW)
-}
-
-/// The cost of one call at `p` (USD per million tokens); cache reads and
-/// writes are parts of `input`, priced as input when they have no price.
-pub fn cost(u: &Usage, p: &Pricing) -> f64 {
-    let plain = u
-        .input
-        .saturating_sub(u.cache_read.saturating_add(u.cache_write));
-    (plain as f64 * p.input
-        + u.cache_read as f64 * p.cache_read.unwrap_or(p.input)
-        + u.cache_write as f64 * p.cache_write.unwrap_or(p.input)
-        + u.output as f64 * p.output)
-        / 1_000_000.0
 }
 
 #[cfg(test)]
