@@ -114,6 +114,43 @@ pub fn wait_for(what: &str, limit: std::time::Duration, mut f: impl FnMut() -> b
     }
 }
 
+/// Starts `cmd` with stdout and stderr piped and `stdin` written to it from
+/// a thread, then closed (a thread, so a child that writes before it reads
+/// cannot deadlock against this writer). `what` names it in a failure.
+pub fn spawn_fed(
+    cmd: &mut std::process::Command,
+    stdin: &str,
+    what: &str,
+) -> (std::process::Child, std::thread::JoinHandle<()>) {
+    use std::io::Write;
+    use std::process::Stdio;
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("spawn {what}: {e}"));
+    let mut input = child.stdin.take().expect("stdin piped");
+    let data = stdin.as_bytes().to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    (child, writer)
+}
+
+/// Runs `cmd` fed `stdin` ([`spawn_fed`]) to its end, bounded by `limit`
+/// ([`wait_bounded`]): its exit code, stdout, stderr and how long it ran.
+pub fn run_fed(
+    cmd: &mut std::process::Command,
+    stdin: &str,
+    limit: std::time::Duration,
+    what: &str,
+) -> (Option<i32>, String, String, std::time::Duration) {
+    let start = std::time::Instant::now();
+    let (mut child, writer) = spawn_fed(cmd, stdin, what);
+    let (code, stdout, stderr) = wait_bounded(&mut child, limit, what);
+    let _ = writer.join();
+    (code, stdout, stderr, start.elapsed())
+}
+
 /// Waits for `child` (stdout and stderr piped) at most `limit`, reading both
 /// meanwhile. Past the limit it kills the child and its process group (when
 /// it leads one) and fails the test, naming `what` and showing the output.

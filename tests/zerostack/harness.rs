@@ -26,10 +26,9 @@ pub use agent::{
     user_texts, wrapper,
 };
 use serde_json::Value;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 /// The longest any one run of the wrapper may take before the test fails.
 pub const RUN_TIMEOUT: Duration = Duration::from_secs(60);
@@ -119,17 +118,7 @@ impl Agent {
     /// Starts the wrapper with `stdin` written and closed; stdout and
     /// stderr piped. Its pid is its process group's id.
     pub fn spawn(&self, args: &[&str], stdin: &str) -> Child {
-        let mut c = self.command(args);
-        c.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("spawn zerostack");
-        let mut input = child.stdin.take().expect("stdin");
-        let data = stdin.as_bytes().to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-        child
+        crate::common::spawn_fed(&mut self.command(args), stdin, "zerostack").0
     }
 }
 
@@ -164,23 +153,13 @@ impl Run {
 /// Runs `cmd` with `stdin`, killing it and failing the test after
 /// [`RUN_TIMEOUT`].
 pub fn run_bounded(cmd: &mut Command, stdin: &str) -> Run {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let (code, stdout, stderr) = wait_bounded(&mut child, RUN_TIMEOUT);
-    let _ = writer.join();
+    let (code, stdout, stderr, elapsed) =
+        crate::common::run_fed(cmd, stdin, RUN_TIMEOUT, "zerostack");
     Run {
         code,
         stdout,
         stderr,
-        elapsed: start.elapsed(),
+        elapsed,
     }
 }
 

@@ -20,8 +20,8 @@ use crate::mock::script::{Fault, Reply, Script};
 use crate::mock::server::{MockServer, Recorded};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
+use std::time::Duration;
 
 /// The API key every test runs with. A failure message must never hold it.
 pub const KEY: &str = "sk-zs-test-7f3a9c1e5b";
@@ -173,17 +173,7 @@ impl Chat {
     /// Starts zs-chat with `stdin` written and closed; stdout and stderr are
     /// piped. For tests that signal the process while it streams.
     pub fn spawn(&self, args: &[&str], stdin: &str) -> Child {
-        let mut c = self.command(args);
-        c.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = c.spawn().expect("spawn zs-chat");
-        let mut input = child.stdin.take().expect("stdin");
-        let data = stdin.as_bytes().to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&data);
-        });
-        child
+        crate::common::spawn_fed(&mut self.command(args), stdin, "zs-chat").0
     }
 
     /// Every request the mock received.
@@ -407,25 +397,14 @@ pub fn assert_a_400_reports_the_mock_message(provider: &str) {
 
 /// Runs `cmd` with `stdin`, killing it and failing the test after `limit`.
 pub fn run_bounded(cmd: &mut Command, stdin: &str, limit: Duration) -> Run {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let start = Instant::now();
-    let mut child = cmd.spawn().expect("spawn");
-    let mut input = child.stdin.take().expect("stdin");
-    let data = stdin.as_bytes().to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&data);
-    });
-    let (code, stdout, stderr) = wait_bounded(&mut child, limit);
-    let _ = writer.join();
+    let (code, stdout, stderr, elapsed) = crate::common::run_fed(cmd, stdin, limit, "zs-chat");
     let events = ndjson(stdout.as_bytes());
     Run {
         code,
         stdout,
         stderr,
         events,
-        elapsed: start.elapsed(),
+        elapsed,
     }
 }
 
