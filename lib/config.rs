@@ -125,6 +125,10 @@ pub struct ModelConfig {
     pub pricing: Option<Pricing>,
 }
 
+/// The context window of a model the config says nothing about (and
+/// `session.context_window`'s default).
+pub const DEFAULT_CONTEXT_WINDOW: u64 = 128_000;
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pricing {
@@ -410,6 +414,12 @@ impl Config {
             }
         }
         Ok(p)
+    }
+
+    /// The context window the config gives `model`
+    /// (`models.<id>.context_window`), if any.
+    pub fn model_window(&self, model: Option<&str>) -> Option<u64> {
+        self.model(model?)?.context_window
     }
 
     /// What the config says about `model`, if anything.

@@ -45,7 +45,7 @@ impl Default for Settings {
             auto_compact: true,
             compact_reserve: 16_384,
             keep_recent_tokens: 20_000,
-            context_window: 128_000,
+            context_window: zerostack::config::DEFAULT_CONTEXT_WINDOW,
             summary_tool_chars: 2_000,
             context_files: true,
             context_files_max_bytes: 512 * 1024,
@@ -76,10 +76,7 @@ impl Settings {
     /// The context window of `model`: the config's `models.<id>.context_window`,
     /// else [`Settings::context_window`].
     pub fn window(&self, config: &Config, model: Option<&str>) -> u64 {
-        model
-            .and_then(|m| config.model(m))
-            .and_then(|m| m.context_window)
-            .unwrap_or(self.context_window)
+        config.model_window(model).unwrap_or(self.context_window)
     }
 }
 

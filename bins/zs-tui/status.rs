@@ -6,10 +6,6 @@ use crate::style::{Line, Role, Theme};
 use zerostack::config::Config;
 use zerostack::protocol::Usage;
 
-/// The context window of a model the config says nothing about; the same
-/// default as zs-session's `session.context_window`.
-const DEFAULT_WINDOW: u64 = 128_000;
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Status {
     pub model: Option<String>,
@@ -114,11 +110,10 @@ impl Status {
 /// The context window of `model`: the config's `models.<id>.context_window`,
 /// else its `session.context_window`, else 128k (as zs-session decides).
 pub fn window(config: &Config, model: Option<&str>) -> u64 {
-    model
-        .and_then(|m| config.model(m))
-        .and_then(|m| m.context_window)
+    config
+        .model_window(model)
         .or_else(|| config.section("session")?.get("context_window")?.as_u64())
-        .unwrap_or(DEFAULT_WINDOW)
+        .unwrap_or(zerostack::config::DEFAULT_CONTEXT_WINDOW)
 }
 
 #[cfg(test)]
