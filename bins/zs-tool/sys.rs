@@ -1,28 +1,13 @@
 //! The two process-group operations std does not offer: signalling a whole
 //! process group, and telling whether it still has live members.
 //!
-//! This is the one module of zs-tool with `unsafe`: a call to `kill(2)`,
-//! which has no memory-safety preconditions. The crate denies unsafe code
-//! everywhere else.
-#![allow(unsafe_code)]
+//! The signalling itself is the library's (`zerostack::procgroup`).
 
 use std::fs;
 
 pub use libc::{SIGKILL, SIGTERM};
 
-/// Sends `sig` to every process of group `pgid`. True when at least one
-/// process got it. Groups 0 and 1 are refused: `kill(0)` would signal our
-/// own group and `kill(-1)` every process we may signal.
-pub fn kill_group(pgid: u32, sig: i32) -> bool {
-    let Ok(pgid) = i32::try_from(pgid) else {
-        return false;
-    };
-    if pgid <= 1 {
-        return false;
-    }
-    // SAFETY: kill(2) takes two integers and touches no memory of ours.
-    unsafe { libc::kill(-pgid, sig) == 0 }
-}
+pub use zerostack::procgroup::kill_group;
 
 /// Whether group `pgid` has a member that is not a zombie. Zombies count
 /// for kill(2) but cannot be stopped any more, and where nothing reaps

@@ -501,13 +501,8 @@ mod sys {
 
     /// Sends `sig` to group `pgid`. Groups 0 and 1 are refused: `kill(0)`
     /// would signal our own group, `kill(-1)` everything we may signal.
-    #[allow(unsafe_code)]
     pub fn kill_group(pgid: i32, sig: i32) -> bool {
-        if pgid <= 1 {
-            return false;
-        }
-        // SAFETY: kill(2) takes two integers and touches no memory of ours.
-        unsafe { libc::kill(-pgid, sig) == 0 }
+        u32::try_from(pgid).is_ok_and(|p| zerostack::procgroup::kill_group(p, sig))
     }
 
     /// Blocks until child `pid` has exited, leaving it a zombie (WNOWAIT):
