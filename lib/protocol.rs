@@ -15,6 +15,17 @@ use serde_json::{Map, Value};
 /// of an existing one bumps it.
 pub const VERSION: u32 = 1;
 
+/// The `type` of the transient line that closes one round of the turn loop
+/// when the stages stay up across rounds (docs/protocol.md, "Rounds"):
+/// `zs-session context --follow` ends each context with it, zs-chat makes
+/// its call there and passes it on after the reply, zs-perm and zs-tool pass
+/// it on once everything before it is answered, and `zs-session record`
+/// syncs the round and reports its state there.
+pub const ROUND_END: &str = "round_end";
+
+/// The `round_end` line as `zs-session context --follow` writes it.
+pub const ROUND_END_LINE: &str = r#"{"type":"round_end"}"#;
+
 /// Every event of the protocol. Persistent types are stored in sessions;
 /// transient ones (deltas, permission, retry, error, status) are not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
