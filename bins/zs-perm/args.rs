@@ -77,7 +77,7 @@ pub enum Command {
     Rules,
 }
 
-/// The arguments the wrapper passes every round (a mode, a policy, the
+/// The arguments the wrapper starts the filter with (a mode, a policy, the
 /// skip flag), read without building clap's parser; `None` for anything
 /// else. See `zerostack::cli::parse_args_with`.
 pub fn fast(argv: &[String]) -> Option<Args> {

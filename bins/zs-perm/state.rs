@@ -1,11 +1,12 @@
 //! What outlives one zs-perm process: the session's allowlist and the
 //! recent-call history of the doom-loop guard.
 //!
-//! Each turn is a new zs-perm process, so both live in files, in the
+//! A zs-perm process lives for one round, or for the rounds of one prompt
+//! when the wrapper keeps the stages up, so both live in files, in the
 //! session folder (`ZS_SESSION_DIR`, set beside the session file) or, when
 //! that is unset, in `$XDG_STATE_HOME/zerostack/perm/<hash of the working
 //! directory>/`. The allowlist is replaced whole through a rename, so a reader
-//! never sees half of it. The history, written by every turn, is rewritten
+//! never sees half of it. The history, written at most once a round, is rewritten
 //! in place instead, as one write of a fixed size: on ext4 a rename over an
 //! existing file (and a truncation) starts a writeback of the file's data,
 //! which cost a third of a short turn's CPU; a write torn by a crash reads

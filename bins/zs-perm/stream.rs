@@ -4,6 +4,11 @@
 //! A `permission` line arriving from upstream is dropped with a warning:
 //! only this stage decides, and zs-tool acts on the decisions it sees, so a
 //! forged or stale one must not reach it.
+//!
+//! The doom-loop history is kept in memory and written to the session
+//! folder when a `round_end` line closes a round (before that line is
+//! passed on, so the round's history is on disk when the round ends) and
+//! at the end of input; only when a call changed it.
 
 use crate::app::Setup;
 use crate::args::{Args, Policy};
@@ -16,7 +21,7 @@ use serde_json::{Map, Value};
 use zerostack::cli;
 use zerostack::error::Error;
 use zerostack::lines::{Input, LineReader, Writer};
-use zerostack::protocol::{Decision, Permission};
+use zerostack::protocol::{Decision, Permission, ROUND_END};
 
 /// Only what zs-perm needs of an assistant line; other fields are skipped.
 #[derive(Deserialize)]
@@ -77,8 +82,9 @@ pub fn run(args: &Args, setup: Setup) -> Result<(), Error> {
     }
     crate::interrupt::install()?;
     let result = f.run(std::io::stdin().lock());
-    // Once, at the end: a turn is one process, and one write per turn is
-    // all the next turn needs.
+    // Once per round, not per call: each round_end has saved what came
+    // before it, and this saves what came after the last one (the whole
+    // stream when the wrapper runs one process per round).
     f.save_history();
     match result {
         Ok(()) if crate::interrupt::interrupted() => Err(Error::new(
@@ -112,6 +118,13 @@ impl<W: std::io::Write> Filter<W> {
                                 &format!("line {no}: {}", e.message),
                             )?;
                         }
+                    }
+                    Ok(t) if t == ROUND_END => {
+                        // The next process (or the wrapper, once the round
+                        // is over) may read the history: it goes to disk
+                        // before the round ends downstream.
+                        self.save_history();
+                        self.out.pass(&text)?;
                     }
                     Ok(t) if t == "permission" => cli::warn(
                         "zs-perm",

@@ -56,7 +56,7 @@ enum Cmd {
     },
 }
 
-/// The filter as the wrapper starts it every round (no arguments), and
+/// The filter as the wrapper starts it (no arguments), and
 /// `schema` with or without `--mode`, read without building clap's parser;
 /// `None` for anything else. See `zerostack::cli::parse_args_with`.
 fn fast(argv: &[String]) -> Option<Args> {

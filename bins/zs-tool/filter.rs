@@ -8,9 +8,17 @@
 //! stand next to each other run in parallel; calls that write or execute
 //! run alone, in order, so a read after an edit sees the edit.
 //!
-//! A `tool_result` already in the input for a call zs-tool runs (a recorded
-//! session being replayed) is dropped: the new result replaces it, so every
-//! call still has exactly one result.
+//! A `round_end` line closes a round when the stages stay up across the
+//! rounds of a prompt: before it is passed on, every queued call is settled
+//! as at the end of input (a call still without a decision gets its "never
+//! approved" result; no decision for it can come any more), so a round's
+//! results always come before its `round_end`. Then reading goes on; what
+//! zs-tool remembers about a round (the ids of its calls) is forgotten, as
+//! the next round's call ids may repeat the last one's.
+//!
+//! A `tool_result` already in the input for a call zs-tool runs in the same
+//! round (a recorded session being replayed) is dropped: the new result
+//! replaces it, so every call still has exactly one result.
 //!
 //! A reader thread feeds a bounded channel, so the main loop can wait for
 //! input and for a signal at the same time, and memory stays bounded while
@@ -45,14 +53,28 @@ struct Slot {
     decision: Option<Permission>,
 }
 
+/// What ends the wait for decisions: after it, a call without one is
+/// settled with a refusal that names it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Close {
+    /// Decisions may still come: only fully decided messages run.
+    Open,
+    /// A `round_end` line: the round's decisions have all passed.
+    Round,
+    /// The end of input, or an interrupt (nothing waits any more).
+    Input,
+}
+
 struct Filter<'a> {
     env: &'a Env,
     check: bool,
     out: Mutex<Writer<Box<dyn Write + Send>>>,
     /// Messages whose calls have not all run, oldest first.
     queue: VecDeque<Vec<Slot>>,
-    /// Ids of calls run or queued, to drop recorded results for them.
+    /// Ids of calls run or queued in this round, to drop recorded results
+    /// for them.
     seen: HashSet<String>,
+    /// Counted over the whole input, across rounds.
     bad_lines: u64,
 }
 
@@ -121,11 +143,15 @@ impl Filter<'_> {
             }
             // Once interrupted, nothing runs: calls get their "interrupted"
             // results without waiting for decisions, and the stream goes on
-            // passing through until upstream ends it.
-            self.run_ready(self.cancelled())?;
+            // passing through (round_end lines too) until upstream ends it.
+            self.run_ready(if self.cancelled() {
+                Close::Input
+            } else {
+                Close::Open
+            })?;
         }
         // End of input: no decision will come any more.
-        self.run_ready(true)?;
+        self.run_ready(Close::Input)?;
         if self.cancelled() {
             return self.interrupted();
         }
@@ -175,6 +201,13 @@ impl Filter<'_> {
             "assistant" => {
                 self.out().pass(text)?;
                 self.assistant(no, text)
+            }
+            protocol::ROUND_END => {
+                // The round's results first, then the line that closes it:
+                // the recorder syncs and reports the round when it sees it.
+                self.run_ready(Close::Round)?;
+                self.seen.clear();
+                self.out().pass(text)
             }
             "permission" => {
                 self.out().pass(text)?;
@@ -248,23 +281,25 @@ impl Filter<'_> {
     }
 
     /// Runs the queued messages at the head whose calls are all decided
-    /// (all of them at end of input).
-    fn run_ready(&mut self, at_end: bool) -> Result<(), Error> {
+    /// (all of them at the end of a round or of the input).
+    fn run_ready(&mut self, close: Close) -> Result<(), Error> {
         while let Some(m) = self.queue.front() {
-            let ready = at_end || !self.check || m.iter().all(|s| s.decision.is_some());
+            let ready =
+                close != Close::Open || !self.check || m.iter().all(|s| s.decision.is_some());
             if !ready {
                 break;
             }
             let Some(m) = self.queue.pop_front() else {
                 break;
             };
-            self.run_message(&m)?;
+            self.run_message(&m, close)?;
         }
         Ok(())
     }
 
-    /// Why a call may not run, or `None` when it may.
-    fn refusal(&self, s: &Slot) -> Option<String> {
+    /// Why a call may not run, or `None` when it may. `close` says what
+    /// ended the wait for a decision that never came.
+    fn refusal(&self, s: &Slot, close: Close) -> Option<String> {
         if self.cancelled() {
             return Some("not run: zs-tool was interrupted".into());
         }
@@ -285,11 +320,15 @@ impl Filter<'_> {
                 }
                 Some(msg)
             }
-            None => Some(
+            None => Some(format!(
                 "not run: the call was never approved (no permission decision arrived before \
-                 the end of input; zs-perm decides, or --no-permission-check turns checks off)"
-                    .into(),
-            ),
+                 the end of {}; zs-perm decides, or --no-permission-check turns checks off)",
+                if close == Close::Round {
+                    "its round"
+                } else {
+                    "input"
+                }
+            )),
         }
     }
 
@@ -298,10 +337,10 @@ impl Filter<'_> {
     }
 
     /// Runs one message's calls and writes their results in call order.
-    fn run_message(&self, slots: &[Slot]) -> Result<(), Error> {
+    fn run_message(&self, slots: &[Slot], close: Close) -> Result<(), Error> {
         let mut i = 0;
         while i < slots.len() {
-            if let Some(why) = self.refusal(&slots[i]) {
+            if let Some(why) = self.refusal(&slots[i], close) {
                 self.emit(call::refuse(&slots[i].call, why))?;
                 i += 1;
                 continue;
@@ -310,7 +349,7 @@ impl Filter<'_> {
             if self.parallel(&slots[i]) {
                 while j < slots.len()
                     && j - i < self.env.settings.max_parallel.max(1)
-                    && self.refusal(&slots[j]).is_none()
+                    && self.refusal(&slots[j], close).is_none()
                     && self.parallel(&slots[j])
                 {
                     j += 1;

@@ -1,6 +1,8 @@
 //! The `todo_write` and `todo_read` tools: the session's task list.
 //!
-//! zs-tool is a new process every turn, so the list lives in a file:
+//! A zs-tool process lives for one round, or for the rounds of one prompt
+//! when the wrapper keeps the stages up, so the list lives in a file, read
+//! again by every call (nothing of it is kept between calls):
 //! `$ZS_SESSION_DIR/todo.json` when the session set that folder up, else
 //! one file per project folder under `$XDG_STATE_HOME/zerostack/todo/`.
 //! todo_write replaces the whole list, as models expect from the common

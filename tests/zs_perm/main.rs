@@ -7,6 +7,7 @@ mod common;
 
 mod asking;
 mod filter;
+mod rounds;
 mod table;
 
 use common::{Home, ndjson, of_type};

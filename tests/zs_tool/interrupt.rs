@@ -5,10 +5,10 @@
 //! bounded.
 
 use crate::common::Home;
-use std::io::{BufRead, BufReader, Write};
+use crate::{lines, next_matching, wait_exit};
+use std::io::Write;
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Whether `pid` is a live process (a zombie counts as gone: it has
@@ -29,55 +29,6 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Reads stdout lines on a thread, so the test can wait with a timeout.
-fn lines(child: &mut Child) -> Receiver<serde_json::Value> {
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if let Ok(v) = serde_json::from_str(&line)
-                && tx.send(v).is_err()
-            {
-                break;
-            }
-        }
-    });
-    rx
-}
-
-fn next_matching(
-    rx: &Receiver<serde_json::Value>,
-    seen: &mut Vec<serde_json::Value>,
-    f: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let v = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no matching line; seen: {seen:?}"));
-        seen.push(v.clone());
-        if f(&v) {
-            return v;
-        }
-    }
-}
-
-fn wait_exit(child: &mut Child) -> i32 {
-    let start = Instant::now();
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return st.code().unwrap_or(-1);
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("zs-tool did not exit after the interrupt");
-        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
