@@ -3,8 +3,9 @@
 
 use crate::providers::Thinking;
 
-/// One streamed model call: reads a conversation on stdin, writes deltas and
-/// one `assistant` message on stdout.
+/// One streamed model call per round: reads a conversation on stdin, writes
+/// deltas and one `assistant` message on stdout (a `round_end` line closes a
+/// round and follows its reply).
 #[derive(Debug, clap::Parser)]
 #[command(name = "zs-chat", version)]
 pub struct Args {

@@ -8,6 +8,12 @@
 //! shutting it down and setting a flag, and the reader checks the flags to
 //! tell such an end from a real one.
 //!
+//! One guard serves every round of a zs-chat process. Its cancel flag is
+//! set in the signal handler itself, so a signal that came while zs-chat
+//! waited for input is seen by the check before the next call, whatever
+//! the signal thread is doing; the thread then does what a handler cannot
+//! (shut the agent down, wake a sleeping retry).
+//!
 //! Timeouts: `connect_ms` is ureq's connect timeout and `first_byte_ms` its
 //! time to the response head. The idle gap between two reads of the body
 //! (`idle_ms`) is watched here rather than with ureq's `timeout_per_read`,
@@ -98,7 +104,8 @@ pub struct Guard {
 struct Inner {
     slot: Mutex<Slot>,
     cv: Condvar,
-    cancelled: AtomicBool,
+    /// Set by the signal handler (signal_hook::flag) and by [`Guard::cancel`].
+    cancelled: Arc<AtomicBool>,
     idle_fired: AtomicBool,
     /// Milliseconds since `start` of the last body read.
     last_read_ms: AtomicU64,
@@ -125,7 +132,7 @@ impl Guard {
             inner: Arc::new(Inner {
                 slot: Mutex::new(Slot::default()),
                 cv: Condvar::new(),
-                cancelled: AtomicBool::new(false),
+                cancelled: Arc::new(AtomicBool::new(false)),
                 idle_fired: AtomicBool::new(false),
                 last_read_ms: AtomicU64::new(0),
                 start: Instant::now(),
@@ -141,6 +148,10 @@ impl Guard {
     /// Turns SIGINT and SIGTERM into [`Guard::cancel`].
     pub fn watch_signals(&self) -> Result<(), Error> {
         use signal_hook::consts::{SIGINT, SIGTERM};
+        for sig in [SIGINT, SIGTERM] {
+            signal_hook::flag::register(sig, Arc::clone(&self.inner.cancelled))
+                .map_err(|e| Error::failure(format!("cannot watch signals: {e}")))?;
+        }
         let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
             .map_err(|e| Error::failure(format!("cannot watch signals: {e}")))?;
         let g = self.clone();
@@ -185,6 +196,13 @@ impl Guard {
 
     fn clear_agent(&self) {
         self.slot().agent = None;
+    }
+
+    /// Lets go of the agent of a call whose body was read: its connection
+    /// closes rather than idling while zs-chat waits for the next round,
+    /// whose call gets an agent of its own.
+    pub fn release(&self) {
+        self.clear_agent();
     }
 
     /// Starts watching the body: when no read completes for `idle`, the

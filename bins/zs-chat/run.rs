@@ -1,18 +1,30 @@
-//! One model call, start to end: settle the options (flags, environment,
-//! config), read and check the conversation, send the request, and turn the
-//! streamed reply into deltas and one `assistant` message on stdout.
+//! The model stage, start to end: settle the options (flags, environment,
+//! config) and watch for signals once, then for each round of input read
+//! and check its conversation, send the request, and turn the streamed reply
+//! into deltas and one `assistant` message on stdout.
+//!
+//! Rounds: a `round_end` line closes one (the stages of a prompt stay up
+//! across its rounds, see docs/protocol.md). The call is made with the
+//! conversation read since the previous `round_end`; after the reply the
+//! `round_end` line is written through unchanged, the conversation is
+//! forgotten, and reading goes on. At the end of input a call is made only
+//! when lines came after the last `round_end`; an input with no `round_end`
+//! is one round, answered at its end. SIGINT or SIGTERM while waiting for
+//! input makes no further call: the stage exits interrupted at the next
+//! `round_end` or the end of input.
 //!
 //! Failure rules (zs-chat(1), EXIT STATUS): nothing is sent when the input
 //! or the options are wrong. A call that fails before the model produced
 //! anything writes no `assistant`, only the fatal error. A stream that
 //! breaks part-way writes the partial `assistant` (stop `error`, or
 //! `interrupted` on SIGINT/SIGTERM) before the error, so what the model
-//! said is not lost. Bad input lines are reported as they are read, the call
-//! is still made, and the exit status is 3 at the end.
+//! said is not lost. A failed call ends the stage: no `round_end` is written
+//! and no later round is read. Bad input lines are reported as they are
+//! read, the calls are still made, and the exit status is 3 at the end.
 
 use crate::args::Args;
 use crate::assemble::Assembler;
-use crate::conversation;
+use crate::conversation::{self, Ending, ReadReport};
 use crate::framing::{Framer, SseEvent};
 use crate::http::{self, Guard, Policy};
 use crate::providers::{self, CallOptions, Decoder, Flow, Request, Wire};
@@ -21,7 +33,7 @@ use std::time::Duration;
 use zerostack::cli;
 use zerostack::config::{Config, Provider};
 use zerostack::error::Error;
-use zerostack::lines::Writer;
+use zerostack::lines::{LineReader, Writer};
 use zerostack::protocol::{Event, StopReason};
 
 const NAME: &str = "zs-chat";
@@ -83,21 +95,6 @@ pub fn run() -> Result<(), Error> {
     let policy = Policy::from_config(&config.retry);
     drop(config);
 
-    let stdin = std::io::stdin();
-    if stdin.is_terminal() {
-        let _ = writeln!(
-            std::io::stderr(),
-            "{NAME}: reading the conversation from stdin (end it with ctrl-d)"
-        );
-    }
-    let mut out = Writer::new(std::io::stdout().lock());
-    let (mut conv, report) = conversation::read(stdin.lock(), &mut out)?;
-    if let Some(s) = args.system {
-        // `--system ""` takes the system prompt away.
-        conv.system = (!s.is_empty()).then_some(s);
-    }
-    conv.validate()?;
-
     let opts = CallOptions {
         provider,
         model,
@@ -106,19 +103,71 @@ pub fn run() -> Result<(), Error> {
         thinking,
     };
     let wire = providers::wire(opts.provider.kind);
-    let mut req = wire.build(&conv, &opts)?;
-    // The conversation and the request as a JSON tree are not needed once
-    // the body is encoded; only one copy of a large context stays.
-    drop(conv);
-    let body = serde_json::to_vec(&req.body)
-        .map_err(|e| Error::failure(format!("cannot encode the request: {e}")))?;
-    req.body = serde_json::Value::Null;
-
-    let guard = Guard::new();
-    guard.watch_signals()?;
     let key = opts.api_key.clone();
-    call(wire.as_ref(), &req, body, &opts, &policy, &guard, &mut out)
-        .map_err(|e| http::redact(e, key.as_deref()))?;
+
+    let stdin = std::io::stdin();
+    let tty = stdin.is_terminal();
+    if tty {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{NAME}: reading the conversation from stdin (end it with ctrl-d)"
+        );
+    }
+    let guard = Guard::new();
+    // Over a pipe, signals are watched from the start, so one that comes
+    // while zs-chat waits for the next round is remembered and answered at
+    // that round's end. A person typing at a terminal who presses ctrl-c
+    // expects zs-chat to stop there and then, as the default action does:
+    // at a terminal the watch starts before the first call.
+    let mut watching = false;
+    if !tty {
+        guard.watch_signals()?;
+        watching = true;
+    }
+    let mut out = Writer::new(std::io::stdout().lock());
+    let mut reader = LineReader::new(stdin.lock());
+    let mut report = ReadReport::default();
+    let mut rounds_closed = false;
+    loop {
+        let round = conversation::read(&mut reader, &mut out, &mut report)?;
+        // A signal that came while zs-chat waited for input: no new call,
+        // and the exit status says the run was cut short, even when no
+        // call was due.
+        if guard.cancelled() {
+            return Err(http::interrupted());
+        }
+        if round.ending == Ending::Eof && rounds_closed && round.lines == 0 {
+            // The input ended right after a round_end: every round is
+            // answered.
+            break;
+        }
+        let mut conv = round.conv;
+        if let Some(s) = &args.system {
+            // `--system ""` takes the system prompt away.
+            conv.system = (!s.is_empty()).then(|| s.clone());
+        }
+        conv.validate()?;
+        let mut req = wire.build(&conv, &opts)?;
+        // The conversation and the request as a JSON tree are not needed
+        // once the body is encoded; only one copy of a large context stays.
+        drop(conv);
+        let body = serde_json::to_vec(&req.body)
+            .map_err(|e| Error::failure(format!("cannot encode the request: {e}")))?;
+        req.body = serde_json::Value::Null;
+        if !watching {
+            guard.watch_signals()?;
+            watching = true;
+        }
+        call(wire.as_ref(), &req, body, &opts, &policy, &guard, &mut out)
+            .map_err(|e| http::redact(e, key.as_deref()))?;
+        match round.ending {
+            Ending::RoundEnd(line) => {
+                out.pass(&line)?;
+                rounds_closed = true;
+            }
+            Ending::Eof => break,
+        }
+    }
     if report.bad_lines > 0 {
         return Err(Error::input(format!(
             "{} input line{} could not be used",
@@ -163,6 +212,7 @@ fn call<W: Write>(
     drop(body);
     let idle = Duration::from_millis(p.timeouts.idle_ms);
     let (asm, end) = stream(response.into_reader(), wire, guard, idle, out, p)?;
+    guard.release();
     let has_content = asm.has_content();
     let outcome = match end {
         End::Complete => None,

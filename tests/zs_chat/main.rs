@@ -14,3 +14,4 @@ mod input;
 mod ollama;
 mod openai_chat;
 mod openai_responses;
+mod rounds;

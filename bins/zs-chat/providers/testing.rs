@@ -2,11 +2,11 @@
 
 use super::{CallOptions, Flow, StreamError, Wire};
 use crate::assemble::Assembler;
-use crate::conversation::Conversation;
+use crate::conversation::{Conversation, Ending, ReadReport, read};
 use crate::framing::Framer;
 use std::fmt::Display;
 use zerostack::config::Config;
-use zerostack::lines::Writer;
+use zerostack::lines::{LineReader, Writer};
 use zerostack::protocol::{Assistant, Event, StopReason};
 
 /// The conversation zs-chat reads from `lines`, each of which must be
@@ -14,9 +14,11 @@ use zerostack::protocol::{Assistant, Event, StopReason};
 pub(crate) fn conv(lines: &[impl Display]) -> Conversation {
     let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let mut w = Writer::new(Vec::new());
-    let (c, report) = crate::conversation::read(text.as_bytes(), &mut w).unwrap();
+    let mut report = ReadReport::default();
+    let round = read(&mut LineReader::new(text.as_bytes()), &mut w, &mut report).unwrap();
     assert_eq!(report.bad_lines, 0);
-    c
+    assert_eq!(round.ending, Ending::Eof);
+    round.conv
 }
 
 /// [`conv`], which must also pass the checks made before any request.
