@@ -24,6 +24,7 @@ pub enum Cmd {
     /// Append a user message (from the arguments, else stdin)
     Append(AppendArgs),
     /// Write the context for zs-chat: system line, tools line, conversation
+    /// (with --follow: again for every line of stdin)
     Context(ContextArgs),
     /// Pass stdin to stdout and store every persistent event
     Record(RecordArgs),
@@ -124,8 +125,9 @@ pub struct RecordArgs {
     /// Write a progress line on stderr for every tool call and its outcome
     #[arg(long)]
     pub progress: bool,
-    /// At the end, write what the conversation waits for (as `state`
-    /// prints it) to FILE
+    /// After every round (closed by a `round_end` line, or by the end of
+    /// input), append a line saying what the conversation waits for (as
+    /// `state` prints it) to FILE
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 }
@@ -158,6 +160,10 @@ pub struct ContextArgs {
     /// Use this prompt instead of the session's
     #[arg(long)]
     pub prompt: Option<String>,
+    /// For every line read on stdin, write the context as the session
+    /// stands then, ended by a `round_end` line; exit at end of input
+    #[arg(long)]
+    pub follow: bool,
 }
 
 #[derive(Debug, ClapArgs)]
@@ -258,16 +264,17 @@ pub struct PromptArgs {
     pub list: bool,
 }
 
-/// `context` and `record` as the wrapper runs them every round, read
-/// without building clap's parser (all eighteen subcommands); `None` for
-/// anything else. See `zerostack::cli::parse_args_with`.
+/// `context` and `record` as the wrapper runs them (once per prompt, or
+/// once per round by older wrappers and scripts), read without building
+/// clap's parser (all eighteen subcommands); `None` for anything else. See
+/// `zerostack::cli::parse_args_with`.
 pub fn fast(argv: &[String]) -> Option<Args> {
     let (sub, rest) = argv.split_first()?;
     let cmd = match sub.as_str() {
         "context" => {
             let a = zerostack::cli::SimpleArgs::read(
                 rest,
-                &["--no-context-files"],
+                &["--no-context-files", "--follow"],
                 &["--tools", "--prompt"],
             )?;
             let [session] = a.positionals[..] else {
@@ -280,6 +287,7 @@ pub fn fast(argv: &[String]) -> Option<Args> {
                 no_context_files: a.flag("--no-context-files"),
                 tools: a.value("--tools").map(PathBuf::from),
                 prompt: a.value("--prompt").map(String::from),
+                follow: a.flag("--follow"),
             })
         }
         "record" => {
@@ -311,9 +319,23 @@ mod tests {
             &["context", "S", "--tools", "/d/tools.json"],
             &["context", "--tools", "t.json", "S", "--prompt", "plan"],
             &["context", "S", "--no-context-files", "--tools", "t"],
+            &["context", "S", "--follow"],
+            &[
+                "context",
+                "--follow",
+                "--tools",
+                "t.json",
+                "S",
+                "--no-context-files",
+            ],
+            &[
+                "context", "S", "--prompt", "plan", "--follow", "--tools", "t",
+            ],
             &["record", "S"],
             &["record", "S", "--state", "/tmp/x/state", "--progress"],
             &["record", "--progress", "S"],
+            &["record", "--state", "/dev/fd/4", "S"],
+            &["record", "S", "--progress", "--state", "st"],
         ];
         for case in cases {
             let argv: Vec<String> = case.iter().map(|s| s.to_string()).collect();
@@ -329,6 +351,9 @@ mod tests {
             &["context", "-n", "S"],
             &["record", "S", "--state"],
             &["record", "S", "--tools", "t"],
+            &["record", "S", "--follow"],
+            &["context", "S", "--follow", "x"],
+            &["context", "S", "--follow=1"],
             &["list"],
             &["new", "--print-id"],
             &["--help"],

@@ -11,13 +11,13 @@ use crate::settings::Settings;
 use crate::store::{SessionRef, Store};
 use crate::{clock, compact, project, record, stats, transfer};
 use serde_json::{Map, Value, json};
-use std::io::{BufWriter, IsTerminal, Read, Write};
+use std::io::{BufRead, BufWriter, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use zerostack::cli::{parse_args_with, warn};
 use zerostack::config::Config;
 use zerostack::error::Error;
-use zerostack::protocol::{Event, User};
+use zerostack::protocol::{Event, ROUND_END_LINE, User};
 
 /// What most commands need: the store, the working directory, the settings.
 pub struct Env {
@@ -364,19 +364,77 @@ pub fn system_for(
 fn context_cmd(env: &Env, a: args::ContextArgs) -> Result<(), Error> {
     let s = env.resolve(&a.s.session)?;
     let (_, settings) = settings()?;
+    // Read once, also with --follow: the wrapper writes the file once for
+    // all the rounds of a prompt, and the tools offered stay the same.
     let tools = a.tools.as_deref().map(tools_line).transpose()?;
-    let l = s.load()?;
-    let (system, _) = system_for(&l, env, &settings, a.prompt.as_deref(), !a.no_context_files)?;
-    let replay = history::replay(&l, &s.id);
     let mut out = stdout();
-    context::write(
-        &mut out,
-        &system,
-        tools.as_deref(),
-        &replay,
-        &settings,
-        &s.dir,
-    )
+    if !a.follow {
+        write_context(&mut out, env, &s, &settings, &a, tools.as_deref())?;
+        out.flush()?;
+        return Ok(());
+    }
+    if std::io::stdin().is_terminal() {
+        warn(
+            "zs-session",
+            "context --follow writes a context for every line of stdin (a terminal here); end with Ctrl-D",
+        );
+    }
+    let mut input = std::io::stdin().lock();
+    while next_line(&mut input).map_err(|e| Error::failure(format!("cannot read stdin: {e}")))? {
+        // Everything but the settings and the tools line is read again:
+        // the recorder, `append` and `compact` write the session between
+        // rounds, and the prompt or the context files may change too.
+        write_context(&mut out, env, &s, &settings, &a, tools.as_deref())?;
+        // One flush for the context and its round_end, so the next stage
+        // wakes once with the whole round.
+        writeln!(out, "{ROUND_END_LINE}")?;
+        out.flush()?;
+    }
+    Ok(())
+}
+
+/// Writes the context of `s` as it stands now to `out`, without a flush.
+fn write_context<W: Write>(
+    out: &mut W,
+    env: &Env,
+    s: &SessionRef,
+    settings: &Settings,
+    a: &args::ContextArgs,
+    tools: Option<&str>,
+) -> Result<(), Error> {
+    let l = s.load()?;
+    let (system, _) = system_for(&l, env, settings, a.prompt.as_deref(), !a.no_context_files)?;
+    let replay = history::replay(&l, &s.id);
+    context::write(out, &system, tools, &replay, settings, &s.dir)
+}
+
+/// Consumes one line of `input`, keeping none of it (`context --follow`
+/// ignores what the line says, so a long one costs no memory): true when
+/// there was a line, false at end of input. A last line without its `\n`
+/// counts.
+fn next_line(input: &mut impl BufRead) -> std::io::Result<bool> {
+    let mut any = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(c) => c,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(any);
+        }
+        any = true;
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                input.consume(i + 1);
+                return Ok(true);
+            }
+            None => {
+                let n = chunk.len();
+                input.consume(n);
+            }
+        }
+    }
 }
 
 fn fork(env: &Env, a: args::ForkArgs) -> Result<(), Error> {
@@ -668,6 +726,31 @@ fn prompt(env: &Env, a: args::PromptArgs) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn next_line_counts_lines_and_keeps_none_of_them() {
+        let count = |input: &[u8]| {
+            // One byte at a time too, so a line spread over reads is one.
+            let mut n = 0;
+            let mut r = std::io::BufReader::with_capacity(1, input);
+            while next_line(&mut r).unwrap() {
+                n += 1;
+            }
+            let mut whole = input;
+            let mut m = 0;
+            while next_line(&mut whole).unwrap() {
+                m += 1;
+            }
+            assert_eq!(n, m, "{input:?}");
+            n
+        };
+        assert_eq!(count(b""), 0);
+        assert_eq!(count(b"next\n"), 1);
+        assert_eq!(count(b"next\nnext\n"), 2);
+        assert_eq!(count(b"\n\n"), 2);
+        assert_eq!(count(b"next\nlast without lf"), 2);
+        assert_eq!(count(&[b'x'; 10_000]), 1);
+    }
 
     #[test]
     fn a_tools_file_is_checked_as_a_tools_event_would_be() {

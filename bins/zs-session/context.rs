@@ -3,7 +3,8 @@
 //! directory, date and platform), an optional `tools` line, then the
 //! replayed conversation (see history.rs), with tool outputs over the
 //! threshold trimmed to their head and tail and kept in full in the
-//! session folder.
+//! session folder. With `--follow` (commands.rs) it writes one for every
+//! line of its input, each ended by a `round_end` line.
 
 use crate::clock;
 use crate::entries::Kind;
@@ -126,7 +127,8 @@ pub fn system_text(
 
 /// Writes the context: the system line, the tools line if given, then the
 /// conversation. Entries go out as stored, except tool results over the
-/// trim threshold.
+/// trim threshold. The caller flushes `out` (`context --follow` adds its
+/// `round_end` line first).
 pub fn write<W: Write>(
     out: &mut W,
     system: &str,
@@ -160,7 +162,6 @@ pub fn write<W: Write>(
             }
         }
     }
-    out.flush()?;
     Ok(())
 }
 

@@ -110,8 +110,7 @@ impl Loaded {
 
     /// The number the next appended entry gets.
     pub fn next_no(&self) -> usize {
-        // Every line after the header, blank or not, holds a number.
-        self.text.bytes().filter(|&b| b == b'\n').count().max(1)
+        next_no_of(self.text.as_bytes())
     }
 
     pub fn entry(&self, no: usize) -> Option<&Entry> {
@@ -156,6 +155,12 @@ impl Loaded {
         }
         meta
     }
+}
+
+/// The number the next entry appended to a file of `bytes` gets: every
+/// line after the header, blank or not, holds a number.
+pub fn next_no_of(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count().max(1)
 }
 
 /// Warns that entry `no` of session `id` cannot be used.

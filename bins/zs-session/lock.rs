@@ -1,5 +1,7 @@
 //! The writer lock: an exclusive `flock` on `<session dir>/lock`, held by
 //! every process that appends (record, append, compact, rename, delete).
+//! `record` holds it from open to the end of a round, lets go of it at the
+//! round's `round_end` and takes it again for the next round's first entry.
 //! The kernel lets go of it when the holder exits, however it exits, so a
 //! SIGKILL never leaves a stale lock behind. The holder writes its pid into
 //! the file, only so the error a second writer gets can name it.
@@ -23,7 +25,8 @@ pub struct Lock {
 impl Lock {
     /// Takes the lock at `path`, retrying for up to `wait` while another
     /// process holds it (a record stage of the previous turn may still be
-    /// exiting). `what` names the session in the error.
+    /// exiting, an `append` or `compact` may be writing between rounds).
+    /// `what` names the session in the error.
     pub fn acquire(path: &Path, wait: Duration, what: &str) -> Result<Lock, Error> {
         let start = Instant::now();
         loop {

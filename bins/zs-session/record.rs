@@ -4,11 +4,23 @@
 //! appended to the session first, so what a later stage has seen is
 //! already in the session.
 //!
+//! The stages may stay up for all the rounds of a prompt, each round closed
+//! by a `round_end` line. At a `round_end` this stage syncs the round's
+//! entries, lets go of the writer lock (so `append` and `compact` can write
+//! between rounds), passes the line on, and then, with `--state`, writes
+//! the state line. It takes the lock again before it stores the next entry,
+//! waiting for it as on open, and picks up whatever another writer did
+//! meanwhile (a torn tail is repaired, numbering goes on from the real end;
+//! see store.rs). A stream without `round_end` is one round that ends with
+//! the input.
+//!
 //! With `--progress`, a line per tool call and per outcome goes to stderr
 //! (progress.rs), so `zerostack` shows what happens without parsing JSON;
 //! with `--state FILE`, what the conversation now waits for (and whether
-//! `compact --auto` would compact it) is written to FILE at the end, which
-//! saves the wrapper a `state` and a `compact` process per round.
+//! `compact --auto` would compact it) is appended to FILE as one line per
+//! round: at each `round_end`, and at the end of input unless a
+//! `round_end` closed everything read. That saves the wrapper a `state`
+//! and a `compact` process per round.
 //!
 //! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
 //! stages before this one flush what they hold (a partial assistant
@@ -19,11 +31,12 @@
 //!
 //! Durability is per round: each entry is written as it comes (a reader
 //! sees it before any later stage does), and the round's entries are
-//! synced to disk together when the input ends, with one `fdatasync`
-//! rather than one per entry, which cost a round a tenth of its CPU. A
-//! crash of the machine in the middle of a round may lose that round's
-//! entries (or tear the last, which the next open repairs), never an
-//! earlier entry; a crash of the process loses nothing.
+//! synced to disk together at its `round_end` (or when the input ends),
+//! with one `fdatasync` rather than one per entry, which cost a round a
+//! tenth of its CPU. A crash of the machine in the middle of a round may
+//! lose that round's entries (or tear the last, which the next open
+//! repairs), never an earlier round's; a crash of the process loses
+//! nothing.
 
 use crate::commands::{Env, state_word};
 use crate::compact;
@@ -31,7 +44,8 @@ use crate::entries::{STORED, type_of};
 use crate::progress::Progress;
 use crate::settings::Settings;
 use crate::store::SessionRef;
-use std::io::IsTerminal;
+use std::fs::File;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
@@ -39,7 +53,7 @@ use std::time::Duration;
 use zerostack::config::Config;
 use zerostack::error::{Error, Kind};
 use zerostack::lines::{Input, LineReader, Writer};
-use zerostack::protocol::Event;
+use zerostack::protocol::{Event, ROUND_END};
 
 /// What to do with one input line.
 #[derive(Debug, PartialEq)]
@@ -50,6 +64,8 @@ pub enum Verdict {
     Pass,
     /// Not a usable event: pass it on and report it.
     Bad(String),
+    /// `round_end`: the round is over; pass it on, then close the round.
+    RoundEnd,
 }
 
 /// Decides what happens to line `no`. Events to be stored are checked
@@ -61,7 +77,11 @@ pub fn judge(no: u64, text: &str) -> Verdict {
         Err(e) => return Verdict::Bad(format!("line {no}: {e}")),
     };
     if !STORED.contains(&kind.as_str()) {
-        return Verdict::Pass;
+        return if kind == ROUND_END {
+            Verdict::RoundEnd
+        } else {
+            Verdict::Pass
+        };
     }
     let checked = if kind == "session_meta" {
         serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).map(|_| ())
@@ -74,7 +94,7 @@ pub fn judge(no: u64, text: &str) -> Verdict {
     }
 }
 
-/// Where and how to write the state at the end (`--state FILE`).
+/// Where and how to write the state (`--state FILE`).
 pub struct StateOut<'a> {
     pub path: &'a Path,
     pub env: &'a Env,
@@ -82,44 +102,72 @@ pub struct StateOut<'a> {
     pub settings: &'a Settings,
 }
 
-impl StateOut<'_> {
-    /// Writes the state word, followed by ` compact` when the conversation
-    /// waits for the model and `compact --auto` would compact it first.
-    fn write(&self, s: &SessionRef) -> Result<(), Error> {
-        let l = s.load()?;
-        let word = state_word(&l, &s.id);
-        let due = word == "model" && compact::due(&l, &s.id, self.env, self.config, self.settings)?;
-        let line = format!("{word}{}\n", if due { " compact" } else { "" });
-        write_over(self.path, line.as_bytes()).map_err(|e| {
-            Error::failure(format!(
-                "cannot write the state to '{}': {e}",
-                self.path.display()
-            ))
+impl<'a> StateOut<'a> {
+    /// Opens FILE once, for the whole run: created if missing, appended to
+    /// (in the wrapper's use it is a pipe that the driver reads).
+    fn open(self) -> Result<StateFile<'a>, Error> {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path)
+            .map_err(|e| {
+                Error::failure(format!(
+                    "cannot open the state file '{}': {e}",
+                    self.path.display()
+                ))
+            })?;
+        Ok(StateFile {
+            how: self,
+            file: Some(file),
         })
     }
 }
 
-/// Writes `bytes` as the whole content of the file at `path`, over what it
-/// held, cutting it only when it was longer. Not `fs::write`: on ext4,
-/// closing a file that was truncated to nothing and written again starts a
-/// writeback of it (the protection for programs that replace a file that
-/// way), and the wrapper reads this file after every round.
-fn write_over(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)?;
-    file.write_all_at(bytes, 0)?;
-    if file.metadata()?.len() > bytes.len() as u64 {
-        file.set_len(bytes.len() as u64)?;
+/// The open `--state` file.
+struct StateFile<'a> {
+    how: StateOut<'a>,
+    /// `None` once its reader has gone.
+    file: Option<File>,
+}
+
+impl StateFile<'_> {
+    /// Appends the state word, followed by ` compact` when the conversation
+    /// waits for the model and `compact --auto` would compact it first.
+    fn write(&mut self, s: &SessionRef) -> Result<(), Error> {
+        let Some(file) = &mut self.file else {
+            return Ok(());
+        };
+        let h = &self.how;
+        let l = s.load()?;
+        let word = state_word(&l, &s.id);
+        let due = word == "model" && compact::due(&l, &s.id, h.env, h.config, h.settings)?;
+        let line = format!("{word}{}\n", if due { " compact" } else { "" });
+        if !append_line(file, &line).map_err(|e| {
+            Error::failure(format!(
+                "cannot write the state to '{}': {e}",
+                h.path.display()
+            ))
+        })? {
+            self.file = None;
+        }
+        Ok(())
     }
-    Ok(())
+}
+
+/// Writes `line` to `file` with one `write` (a line this short reaches a
+/// pipe whole) and flushes it. False when the file is a pipe whose reader
+/// has gone: nobody waits for the line, which is not an error.
+fn append_line(file: &mut impl Write, line: &str) -> std::io::Result<bool> {
+    match file.write_all(line.as_bytes()).and_then(|()| file.flush()) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Records stdin into `s`; with `progress`, also writes progress lines on
-/// stderr (see progress.rs); with `state`, writes the state at the end.
+/// stderr (see progress.rs); with `state`, appends the state to its file
+/// after every round and at the end.
 pub fn run(
     s: &SessionRef,
     lock_wait: Duration,
@@ -132,6 +180,7 @@ pub fn run(
     signal_hook::flag::register(signal_hook::consts::SIGINT, Arc::clone(&sigint))
         .map_err(|e| Error::failure(format!("cannot handle SIGINT: {e}")))?;
     let (mut app, _) = s.open_writer(lock_wait)?;
+    let mut state = state.map(StateOut::open).transpose()?;
     if std::io::stdin().is_terminal() {
         zerostack::cli::warn(
             "zs-session",
@@ -152,6 +201,9 @@ pub fn run(
     };
     let mut progress = progress.then(|| Progress::new(std::io::stderr()));
     let mut bad = 0u64;
+    // Whether lines came after the last round_end (or with none yet: the
+    // whole input), so the end of input closes a round of its own.
+    let mut open_round = true;
     while let Some(item) = reader
         .next_line()
         .map_err(|e| Error::failure(format!("cannot read stdin: {e}")))?
@@ -159,6 +211,21 @@ pub fn run(
         match item {
             Input::Line { no, text } => {
                 let verdict = judge(no, &text);
+                if verdict == Verdict::RoundEnd {
+                    // The order the driver relies on: when the state line
+                    // comes, the round is stored and synced, the lock is
+                    // free and round_end has left by stdout.
+                    app.release()?;
+                    if out_open {
+                        send(out.pass(&text), &mut out_open)?;
+                    }
+                    if let Some(st) = &mut state {
+                        st.write(s)?;
+                    }
+                    open_round = false;
+                    continue;
+                }
+                open_round = true;
                 if verdict == Verdict::Store {
                     app.append_unsynced(&text)?;
                 }
@@ -178,6 +245,7 @@ pub fn run(
                 }
             }
             Input::Bad { no, error } => {
+                open_round = true;
                 bad += 1;
                 if out_open {
                     send(out.bad_line("zs-session", no, &error), &mut out_open)?;
@@ -187,11 +255,11 @@ pub fn run(
     }
     // One fdatasync for the round, not one per entry (see the module doc).
     app.sync()?;
-    if let Some(end) = state {
+    if open_round && let Some(st) = &mut state {
         // What `zs-session state` would print, and whether `compact --auto`
         // has work, without two more processes: the wrapper asks after
         // every round.
-        end.write(s)?;
+        st.write(s)?;
     }
     if bad > 0 {
         return Err(Error::input(format!(
@@ -232,15 +300,68 @@ mod tests {
     }
 
     #[test]
-    fn the_state_file_is_written_over_and_cut_to_its_new_content() {
+    fn round_end_closes_a_round_and_is_never_stored() {
+        assert_eq!(judge(7, r#"{"type":"round_end"}"#), Verdict::RoundEnd);
+        assert_eq!(
+            judge(7, zerostack::protocol::ROUND_END_LINE),
+            Verdict::RoundEnd
+        );
+        // Fields it does not know do not change what it is.
+        assert_eq!(
+            judge(7, r#"{"type":"round_end","round":2}"#),
+            Verdict::RoundEnd
+        );
+        assert_eq!(judge(7, r#"{"type":"round_ended"}"#), Verdict::Pass);
+    }
+
+    #[test]
+    fn state_lines_are_appended_one_per_write() {
         let t = tempfile::tempdir().unwrap();
         let path = t.path().join("state");
-        write_over(&path, b"model compact\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "model compact\n");
-        write_over(&path, b"user\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "user\n");
-        write_over(&path, b"interrupted\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "interrupted\n");
+        std::fs::write(&path, "earlier\n").unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        assert!(append_line(&mut f, "model\n").unwrap());
+        assert!(append_line(&mut f, "user\n").unwrap());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "earlier\nmodel\nuser\n"
+        );
+        // Each line is one write: a writer that counts them sees two.
+        struct Count(Vec<Vec<u8>>);
+        impl Write for Count {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.push(b.to_vec());
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut c = Count(Vec::new());
+        append_line(&mut c, "model compact\n").unwrap();
+        assert_eq!(c.0, [b"model compact\n".to_vec()]);
+    }
+
+    #[test]
+    fn a_state_pipe_without_reader_is_not_an_error() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        drop(reader);
+        // SIGPIPE is ignored in the binary (zerostack::cli::start), and by
+        // the test harness, so the write fails with EPIPE.
+        assert!(!append_line(&mut writer, "user\n").unwrap());
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+                Err(std::io::Error::from_raw_os_error(28))
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        assert!(append_line(&mut Full, "user\n").is_err());
     }
 
     #[test]

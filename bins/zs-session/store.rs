@@ -8,7 +8,7 @@
 //! are kept in the folder. See docs/sessions.md.
 
 use crate::clock;
-use crate::entries::{HeaderOut, Loaded, MetaOut, parse, torn_tail, warn_entry};
+use crate::entries::{HeaderOut, Loaded, MetaOut, next_no_of, parse, torn_tail, warn_entry};
 use crate::lock::Lock;
 use crate::project;
 use serde_json::{Map, Value};
@@ -86,22 +86,28 @@ impl SessionRef {
         let lock = Lock::acquire(&self.lock_path(), wait, &self.id)?;
         let mut bytes = self.read_bytes()?;
         self.repair(&mut bytes)?;
+        let end = bytes.len() as u64;
         let loaded = self.parse(bytes)?;
-        let file = OpenOptions::new()
-            .append(true)
-            .open(&self.file)
-            .map_err(|e| Error::failure(format!("cannot open '{}': {e}", self.file.display())))?;
         Ok((
             Appender {
-                file,
+                file: self.open_append()?,
                 next_no: loaded.next_no(),
-                id: self.id.clone(),
+                end,
+                session: self.clone(),
+                wait,
                 buf: Vec::new(),
                 unsynced: false,
-                _lock: lock,
+                lock: Some(lock),
             },
             loaded,
         ))
+    }
+
+    fn open_append(&self) -> Result<File, Error> {
+        OpenOptions::new()
+            .append(true)
+            .open(&self.file)
+            .map_err(|e| Error::failure(format!("cannot open '{}': {e}", self.file.display())))
     }
 
     fn parse(&self, bytes: Vec<u8>) -> Result<Loaded, Error> {
@@ -183,16 +189,26 @@ impl SessionRef {
 /// `write` of the whole line and its `\n` on an O_APPEND descriptor, then
 /// `fdatasync`: a crash leaves at worst one torn last line, which the next
 /// open repairs. `record` writes a round's entries with
-/// [`Appender::append_unsynced`] and syncs them once, at the end.
+/// [`Appender::append_unsynced`] and, at the round's end,
+/// [`Appender::release`]s the lock (syncing them once); the next entry
+/// takes it again.
 #[derive(Debug)]
 pub struct Appender {
     file: File,
+    /// The number the next entry gets.
     next_no: usize,
-    id: String,
+    /// Where the file ends as this writer last saw it under the lock: its
+    /// own writes included, so an unchanged length after a release means
+    /// nobody else wrote.
+    end: u64,
+    session: SessionRef,
+    /// How long taking the lock again waits.
+    wait: Duration,
     buf: Vec<u8>,
     /// Entries written since the last `fdatasync`.
     unsynced: bool,
-    _lock: Lock,
+    /// `None` between a release and the next entry.
+    lock: Option<Lock>,
 }
 
 impl Appender {
@@ -208,14 +224,22 @@ impl Appender {
     /// without waiting for the disk: a crash of the process loses nothing;
     /// a crash of the machine before [`Appender::sync`] may lose it, or tear
     /// it (a torn tail is repaired on open), never an entry before it.
+    /// After a [`Appender::release`], the lock is taken again first.
     pub fn append_unsynced(&mut self, line: &str) -> Result<usize, Error> {
+        if self.lock.is_none() {
+            self.retake()?;
+        }
         self.buf.clear();
         self.buf.extend_from_slice(line.as_bytes());
         self.buf.push(b'\n');
-        self.file
-            .write_all(&self.buf)
-            .map_err(|e| Error::failure(format!("cannot write to session '{}': {e}", self.id)))?;
+        self.file.write_all(&self.buf).map_err(|e| {
+            Error::failure(format!(
+                "cannot write to session '{}': {e}",
+                self.session.id
+            ))
+        })?;
         self.unsynced = true;
+        self.end += self.buf.len() as u64;
         let no = self.next_no;
         self.next_no += 1;
         Ok(no)
@@ -225,11 +249,76 @@ impl Appender {
     pub fn sync(&mut self) -> Result<(), Error> {
         if self.unsynced {
             self.file.sync_data().map_err(|e| {
-                Error::failure(format!("cannot write to session '{}': {e}", self.id))
+                Error::failure(format!(
+                    "cannot write to session '{}': {e}",
+                    self.session.id
+                ))
             })?;
             self.unsynced = false;
         }
         Ok(())
+    }
+
+    /// Syncs what was appended and lets go of the lock, so other writers
+    /// (`append`, `compact`) can write while this one waits for more. The
+    /// next append takes it again.
+    pub fn release(&mut self) -> Result<(), Error> {
+        self.sync()?;
+        self.lock = None;
+        Ok(())
+    }
+
+    /// Takes the lock again after a release, waiting up to the lock wait
+    /// as on open. When the file is not as this writer left it (another
+    /// writer appended, or left a torn line, or the file was replaced),
+    /// it is read as on open: a torn tail is repaired, and numbering goes
+    /// on from its real end. Otherwise it costs three `stat`s.
+    fn retake(&mut self) -> Result<(), Error> {
+        // Checked before the lock too: taking it creates the folder, which
+        // `delete` removed with the file.
+        if !self.session.file.exists() {
+            return Err(self.deleted());
+        }
+        let lock = Lock::acquire(&self.session.lock_path(), self.wait, &self.session.id)?;
+        if !self.unchanged()? {
+            let mut bytes = self.session.read_bytes()?;
+            self.session.repair(&mut bytes)?;
+            self.file = self.session.open_append()?;
+            self.next_no = next_no_of(&bytes);
+            self.end = bytes.len() as u64;
+        }
+        self.lock = Some(lock);
+        Ok(())
+    }
+
+    fn deleted(&self) -> Error {
+        Error::failure(format!(
+            "session '{}' was deleted while it was being recorded",
+            self.session.id
+        ))
+    }
+
+    /// Whether the session's path still leads to this writer's file, of
+    /// the length it left it.
+    fn unchanged(&self) -> Result<bool, Error> {
+        use std::os::unix::fs::MetadataExt;
+        let at_path = match std::fs::metadata(&self.session.file) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(self.deleted()),
+            Err(e) => {
+                return Err(Error::failure(format!(
+                    "cannot read '{}': {e}",
+                    self.session.file.display()
+                )));
+            }
+        };
+        let ours = self.file.metadata().map_err(|e| {
+            Error::failure(format!(
+                "cannot read '{}': {e}",
+                self.session.file.display()
+            ))
+        })?;
+        Ok((at_path.dev(), at_path.ino()) == (ours.dev(), ours.ino()) && at_path.len() == self.end)
     }
 
     /// Appends a `session_meta` entry with `fields` and the time.
@@ -431,4 +520,158 @@ fn read_dir_sorted(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     v.sort();
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const U: [&str; 4] = [
+        r#"{"type":"user","text":"1"}"#,
+        r#"{"type":"user","text":"2"}"#,
+        r#"{"type":"user","text":"3"}"#,
+        r#"{"type":"user","text":"4"}"#,
+    ];
+
+    /// A store in a temporary folder and a new session in it.
+    fn session() -> (tempfile::TempDir, SessionRef) {
+        let t = tempfile::tempdir().unwrap();
+        let store = Store {
+            root: t.path().join("sessions"),
+        };
+        let (s, _) = store.create(Path::new("/p"), &Map::new()).unwrap();
+        (t, s)
+    }
+
+    /// The session's lines after the header.
+    fn lines(s: &SessionRef) -> Vec<String> {
+        let text = std::fs::read_to_string(&s.file).unwrap();
+        text.lines().skip(1).map(str::to_string).collect()
+    }
+
+    fn held(s: &SessionRef) -> bool {
+        Lock::try_acquire(&s.lock_path()).unwrap().is_none()
+    }
+
+    #[test]
+    fn a_released_lock_is_free_and_taken_again_by_the_next_entry() {
+        let (_t, s) = session();
+        let (mut app, _) = s.open_writer(Duration::ZERO).unwrap();
+        assert_eq!(app.append_unsynced(U[0]).unwrap(), 1);
+        assert!(held(&s));
+        app.release().unwrap();
+        assert!(!held(&s), "free after the release");
+        // Releasing twice is harmless.
+        app.release().unwrap();
+        assert_eq!(app.append_unsynced(U[1]).unwrap(), 2);
+        assert!(held(&s), "taken again by the next entry");
+        app.release().unwrap();
+        // Another holder: the entry waits for it up to the lock wait (none
+        // here), then fails without writing.
+        let other = Lock::try_acquire(&s.lock_path()).unwrap().unwrap();
+        let e = app.append_unsynced(U[2]).unwrap_err();
+        assert!(
+            e.message.contains("being written by another process"),
+            "{}",
+            e.message
+        );
+        assert_eq!(lines(&s), [U[0], U[1]]);
+        drop(other);
+        assert_eq!(app.append(U[2]).unwrap(), 3);
+        assert_eq!(lines(&s), [U[0], U[1], U[2]]);
+    }
+
+    #[test]
+    fn the_lock_is_waited_for_when_taken_again() {
+        let (_t, s) = session();
+        let (mut app, _) = s.open_writer(Duration::from_secs(10)).unwrap();
+        app.release().unwrap();
+        let other = Lock::try_acquire(&s.lock_path()).unwrap().unwrap();
+        let path = s.file.clone();
+        // The other holder writes an entry, then lets go.
+        let t = std::thread::spawn(move || {
+            let mut f = OpenOptions::new().append(true).open(path).unwrap();
+            // Long enough for the append below to be waiting, most runs;
+            // either way, it must come after this entry.
+            std::thread::sleep(Duration::from_millis(50));
+            f.write_all(format!("{}\n", U[0]).as_bytes()).unwrap();
+            drop(other);
+        });
+        assert_eq!(app.append(U[1]).unwrap(), 2);
+        t.join().unwrap();
+        assert_eq!(lines(&s), [U[0], U[1]]);
+    }
+
+    #[test]
+    fn numbering_goes_on_after_another_writers_entries() {
+        let (_t, s) = session();
+        let (mut app, _) = s.open_writer(Duration::ZERO).unwrap();
+        assert_eq!(app.append_unsynced(U[0]).unwrap(), 1);
+        app.release().unwrap();
+        {
+            let (mut other, loaded) = s.open_writer(Duration::ZERO).unwrap();
+            assert_eq!(loaded.next_no(), 2);
+            assert_eq!(other.append(U[1]).unwrap(), 2);
+            assert_eq!(other.append(U[2]).unwrap(), 3);
+        }
+        assert_eq!(app.append_unsynced(U[3]).unwrap(), 4);
+        assert_eq!(lines(&s), U);
+        // And what the next open counts agrees.
+        drop(app);
+        let (_, loaded) = s.open_writer(Duration::ZERO).unwrap();
+        assert_eq!(loaded.next_no(), 5);
+    }
+
+    #[test]
+    fn a_tail_torn_between_rounds_is_repaired_before_the_next_entry() {
+        let (_t, s) = session();
+        let (mut app, _) = s.open_writer(Duration::ZERO).unwrap();
+        app.append(U[0]).unwrap();
+        app.release().unwrap();
+        let torn = r#"{"type":"user","te"#;
+        let mut f = OpenOptions::new().append(true).open(&s.file).unwrap();
+        f.write_all(torn.as_bytes()).unwrap();
+        assert_eq!(app.append(U[1]).unwrap(), 2);
+        assert_eq!(lines(&s), [U[0], U[1]]);
+        let kept: Vec<String> = std::fs::read_dir(&s.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("torn-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(std::fs::read_to_string(s.dir.join(&kept[0])).unwrap(), torn);
+        // A torn line that a later whole one was glued to is cut as well.
+        app.release().unwrap();
+        f.write_all(format!("{torn}{}\n", U[2]).as_bytes()).unwrap();
+        assert_eq!(app.append(U[3]).unwrap(), 3);
+        assert_eq!(lines(&s), [U[0], U[1], U[3]]);
+    }
+
+    #[test]
+    fn a_file_replaced_between_rounds_is_written_from_then_on() {
+        let (_t, s) = session();
+        let (mut app, _) = s.open_writer(Duration::ZERO).unwrap();
+        app.append(U[0]).unwrap();
+        app.release().unwrap();
+        // Same length, another file: the old descriptor must not be used.
+        let text = std::fs::read_to_string(&s.file).unwrap();
+        let tmp = s.file.with_extension("new");
+        std::fs::write(&tmp, text.replace(U[0], U[1])).unwrap();
+        std::fs::rename(&tmp, &s.file).unwrap();
+        assert_eq!(app.append(U[2]).unwrap(), 2);
+        assert_eq!(lines(&s), [U[1], U[2]]);
+    }
+
+    #[test]
+    fn a_session_deleted_between_rounds_is_an_error() {
+        let (_t, s) = session();
+        let (mut app, _) = s.open_writer(Duration::ZERO).unwrap();
+        app.append(U[0]).unwrap();
+        app.release().unwrap();
+        std::fs::remove_file(&s.file).unwrap();
+        std::fs::remove_dir_all(&s.dir).unwrap();
+        let e = app.append(U[1]).unwrap_err();
+        assert!(e.message.contains("was deleted"), "{}", e.message);
+        assert!(!s.file.exists() && !s.dir.exists(), "nothing recreated");
+    }
 }

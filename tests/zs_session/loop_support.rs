@@ -1,6 +1,7 @@
 //! What the zerostack wrapper's turn loop asks of zs-session beyond the
 //! store: `get` (a session's details, for `-c` and `--json`), `append
-//! --echo`, and `record --progress` (progress lines on stderr).
+//! --echo`, `record --progress` (progress lines on stderr) and `record
+//! --state` without rounds (ring.rs has the stages that stay up).
 
 use super::common::Home;
 use super::*;
@@ -84,6 +85,8 @@ fn record_state_writes_what_the_conversation_waits_for() {
     let h = Home::new();
     let id = new_session(&h, &[]);
     let file = h.path().join("state");
+    // A stream without round_end is one round: one line, at the end,
+    // appended to what the file held.
     let rec = |lines: &[&str]| {
         let out = zs(
             &h,
@@ -94,8 +97,8 @@ fn record_state_writes_what_the_conversation_waits_for() {
         std::fs::read_to_string(&file).unwrap()
     };
     assert_eq!(rec(&[USER, CALLS, RES1]), "interrupted\n");
-    assert_eq!(rec(&[RES2]), "model\n");
-    assert_eq!(rec(&[ANSWER]), "user\n");
+    assert_eq!(rec(&[RES2]), "interrupted\nmodel\n");
+    assert_eq!(rec(&[ANSWER]), "interrupted\nmodel\nuser\n");
     assert_eq!(ok(zs(&h, &["state", &id], "")), "user\n");
 }
 
@@ -115,13 +118,16 @@ fn record_state_says_when_the_next_call_needs_a_compaction() {
     );
     assert!(out.status.success());
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "model compact\n");
-    // Off in the config: never.
+    // Off in the config: never. Empty input still gets its line.
     h.write_config(
         r#"{"session":{"auto_compact":false,"context_window":2000,"compact_reserve":1000}}"#,
     );
     let out = zs(&h, &["record", &id, "--state", file.to_str().unwrap()], "");
     assert!(out.status.success());
-    assert_eq!(std::fs::read_to_string(&file).unwrap(), "model\n");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        "model compact\nmodel\n"
+    );
 }
 
 #[test]

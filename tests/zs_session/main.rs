@@ -2,7 +2,7 @@
 //! The store (new, list, show, append, last), record as a tee and under
 //! signals, the context (native replay, interrupted calls, trimming,
 //! context files, compaction), torn lines, the lock, and the other
-//! subcommands.
+//! subcommands; ring.rs: the stages that stay up across rounds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../common/mod.rs"]
@@ -10,6 +10,7 @@ mod common;
 
 mod loop_support;
 mod more;
+mod ring;
 
 use common::{Home, ndjson, of_type};
 use serde_json::{Value, json};

@@ -1,0 +1,435 @@
+//! zs-session in the ring, where the stages stay up for all the rounds of a
+//! prompt and a `round_end` line closes each round: `context --follow`
+//! writes a fresh context per input line, and `record` closes a round at
+//! its `round_end` (synced, the lock let go, round_end passed on, then the
+//! state line), so other writers get in between rounds.
+
+use super::common::{Home, signal, wait_for};
+use super::*;
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, ChildStdin};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use zerostack::protocol::ROUND_END_LINE;
+
+/// The bound on every wait of these tests: far above what any step takes.
+const LIMIT: Duration = Duration::from_secs(20);
+
+/// A zs-session that stays up: stdin held open, stdout read line by line
+/// as it comes, stderr kept for the end.
+struct Live {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    out: Receiver<String>,
+    err: std::thread::JoinHandle<String>,
+    what: String,
+}
+
+impl Live {
+    fn start(h: &Home, args: &[&str]) -> Live {
+        let mut child = h
+            .std_cmd("zs-session")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, out) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().unwrap();
+        let err = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = stderr.read_to_string(&mut s);
+            s
+        });
+        Live {
+            stdin: child.stdin.take(),
+            child,
+            out,
+            err,
+            what: format!("zs-session {}", args.join(" ")),
+        }
+    }
+
+    fn send(&mut self, lines: &[&str]) {
+        let stdin = self.stdin.as_mut().unwrap();
+        for l in lines {
+            writeln!(stdin, "{l}").unwrap();
+        }
+        stdin.flush().unwrap();
+    }
+
+    /// The next line of stdout, waited for up to [`LIMIT`].
+    fn line(&mut self) -> String {
+        match self.out.recv_timeout(LIMIT) {
+            Ok(l) => l,
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = self.child.kill();
+                panic!("{}: no output line within {LIMIT:?}", self.what);
+            }
+            Err(RecvTimeoutError::Disconnected) => {
+                let _ = self.child.kill();
+                let status = self.child.wait().unwrap();
+                panic!("{}: stdout ended early ({status})", self.what);
+            }
+        }
+    }
+
+    /// The lines of stdout up to and including the next `round_end`.
+    fn round(&mut self) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let l = self.line();
+            let end = l == ROUND_END_LINE;
+            lines.push(l);
+            if end {
+                return lines;
+            }
+        }
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Closes stdin and waits (bounded) for the exit: the status, the rest
+    /// of stdout, stderr.
+    fn finish(mut self) -> (std::process::ExitStatus, Vec<String>, String) {
+        drop(self.stdin.take());
+        let end = Instant::now() + LIMIT;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() >= end {
+                let _ = self.child.kill();
+                panic!("{} did not exit within {LIMIT:?}", self.what);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        // The reader thread ends with stdout.
+        let rest: Vec<String> = self.out.iter().collect();
+        (status, rest, self.err.join().unwrap())
+    }
+}
+
+/// The text of the file at `path` once it has `n` lines (waited for).
+fn lines_of(path: &Path, n: usize) -> String {
+    let mut text = String::new();
+    wait_for(&format!("{n} lines in {}", path.display()), LIMIT, || {
+        text = std::fs::read_to_string(path).unwrap_or_default();
+        text.lines().count() >= n
+    });
+    text
+}
+
+/// A `user` line as `append` stores it.
+fn user(text: &str) -> String {
+    format!(r#"{{"type":"user","text":{}}}"#, json!(text))
+}
+
+#[test]
+fn context_follow_writes_the_session_as_it_stands_for_every_line() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    ok(zs(&h, &["append", &id, "first"], ""));
+    let tools = h.path().join("tools.json");
+    std::fs::write(
+        &tools,
+        r#"{"type":"tools","tools":[{"name":"read","description":"Read a file","parameters":{"type":"object"}}]}"#,
+    )
+    .unwrap();
+    let tools = tools.to_str().unwrap();
+    let mut live = Live::start(&h, &["context", &id, "--follow", "--tools", tools]);
+
+    live.send(&["next"]);
+    let r1 = live.round();
+    // What `context` writes, then round_end.
+    let once = context(&h, &id, &["--tools", tools]);
+    assert!(!once.iter().any(|l| l.contains("round_end")), "{once:?}");
+    assert_eq!(r1[..r1.len() - 1], once[..]);
+    assert_eq!(r1.last().unwrap(), ROUND_END_LINE);
+    assert_eq!(r1[r1.len() - 2], user("first"));
+
+    // Between rounds: an entry, and a context file (re-read every round).
+    ok(zs(&h, &["append", &id, "second"], ""));
+    std::fs::write(h.config_dir().join("AGENTS.md"), "Indent with tabs.").unwrap();
+    assert!(live.running());
+    // The line's content is ignored.
+    live.send(&["anything at all"]);
+    let r2 = live.round();
+    let once = context(&h, &id, &["--tools", tools]);
+    assert_eq!(r2[..r2.len() - 1], once[..]);
+    assert_eq!(r2.last().unwrap(), ROUND_END_LINE);
+    assert_eq!(
+        r2[r2.len() - 3..r2.len() - 1],
+        [user("first"), user("second")]
+    );
+    assert!(r2[0].contains("Indent with tabs."), "{}", r2[0]);
+    assert!(!r1[0].contains("Indent with tabs."));
+    assert!(r2[1].starts_with(r#"{"type":"tools""#), "{}", r2[1]);
+
+    // End of input: exit 0, nothing more.
+    let (status, rest, err) = live.finish();
+    assert!(status.success(), "{status}: {err}");
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(err.is_empty(), "{err}");
+}
+
+#[test]
+fn context_follow_on_empty_input_writes_nothing_and_exits_0() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    let out = zs(&h, &["context", &id, "--follow"], "");
+    assert_eq!(ok(out), "");
+    // Two lines, the last without its newline: two contexts.
+    let out = ok(zs(&h, &["context", &id, "--follow"], "next\nnext"));
+    let ends = out.lines().filter(|l| *l == ROUND_END_LINE).count();
+    assert_eq!(ends, 2, "{out}");
+    assert!(out.ends_with(&format!("{ROUND_END_LINE}\n")));
+}
+
+#[test]
+fn context_follow_exits_quietly_when_its_reader_goes_away() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    ok(zs(&h, &["append", &id, "hi"], ""));
+    let mut child = h
+        .std_cmd("zs-session")
+        .args(["context", &id, "--follow"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stdin = child.stdin.take().unwrap();
+    // It may be gone before the later lines: their write errors are fine.
+    let _ = stdin.write_all(b"next\nnext\nnext\n");
+    drop(stdin);
+    let mut err = child.stderr.take().unwrap();
+    let mut text = String::new();
+    err.read_to_string(&mut text).unwrap();
+    let mut status = None;
+    wait_for("context --follow to exit", LIMIT, || {
+        status = child.try_wait().unwrap();
+        status.is_some()
+    });
+    assert_eq!(status.unwrap().code(), Some(0), "{text}");
+    assert!(text.is_empty(), "{text}");
+}
+
+#[test]
+fn context_follow_ends_on_sigint_while_waiting() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    let mut live = Live::start(&h, &["context", &id, "--follow"]);
+    live.send(&["next"]);
+    live.round();
+    signal(live.child.id(), "INT");
+    let mut status = None;
+    wait_for("context --follow to end on SIGINT", LIMIT, || {
+        status = live.child.try_wait().unwrap();
+        status.is_some()
+    });
+    assert!(!status.unwrap().success(), "{:?}", status);
+}
+
+#[test]
+fn record_closes_each_round_and_lets_writers_in_between() {
+    let h = Home::new();
+    // No waiting for the lock anywhere: a writer between rounds gets it
+    // only if record has truly let go of it when the state line comes.
+    h.write_config(r#"{"session":{"lock_wait_ms":0}}"#);
+    let id = new_session(&h, &[]);
+    ok(zs(&h, &["append", &id, "read a.txt"], ""));
+    let state = h.path().join("state");
+    let mut live = Live::start(&h, &["record", &id, "--state", state.to_str().unwrap()]);
+
+    let delta = r#"{"type":"text_delta","text":"Reading."}"#;
+    live.send(&[delta, CALLS, RES1, RES2, ROUND_END_LINE]);
+    assert_eq!(live.round(), [delta, CALLS, RES1, RES2, ROUND_END_LINE]);
+    // A line for round 1 before the input ends: tool results, so the
+    // model is next.
+    assert_eq!(lines_of(&state, 1), "model\n");
+    let first = user("read a.txt");
+    assert_eq!(entries(&h, &id), [first.as_str(), CALLS, RES1, RES2]);
+
+    // Another writer while record runs, between rounds.
+    let out = zs(&h, &["append", &id, "and b.txt"], "");
+    assert!(live.running());
+    ok(out);
+
+    live.send(&[ANSWER, ROUND_END_LINE]);
+    assert_eq!(live.round(), [ANSWER, ROUND_END_LINE]);
+    assert_eq!(lines_of(&state, 2), "model\nuser\n");
+
+    let (status, rest, err) = live.finish();
+    assert!(status.success(), "{status}: {err}");
+    assert!(rest.is_empty(), "{rest:?}");
+    assert!(err.is_empty(), "{err}");
+    // The last round_end closed everything: no line at the end of input.
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), "model\nuser\n");
+    // Round 2 landed after the other writer's entry, and the file opens
+    // cleanly.
+    assert_eq!(
+        entries(&h, &id),
+        [
+            first.as_str(),
+            CALLS,
+            RES1,
+            RES2,
+            user("and b.txt").as_str(),
+            ANSWER
+        ]
+    );
+    let out = zs(&h, &["show", &id, "--from", "6"], "");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(ok(out), format!("{ANSWER}\n"));
+    assert_eq!(ok(zs(&h, &["state", &id], "")), "user\n");
+    ok(zs(&h, &["append", &id, "x"], ""));
+}
+
+#[test]
+fn round_end_leaves_record_before_the_state_line() {
+    let h = Home::new();
+    let id = new_session(&h, &[]);
+    // The state file is record's own stdout: one pipe shows the order.
+    let out = ok(zs(
+        &h,
+        &["record", &id, "--state", "/dev/stdout"],
+        &[USER, CALLS, RES1, RES2, ROUND_END_LINE, ANSWER, ""].join("\n"),
+    ));
+    let want = [
+        USER,
+        CALLS,
+        RES1,
+        RES2,
+        ROUND_END_LINE,
+        "model",
+        ANSWER,
+        "user",
+    ];
+    assert_eq!(out.lines().collect::<Vec<_>>(), want);
+    // A stream that ends with round_end gets no line at the end.
+    let id = new_session(&h, &[]);
+    let out = ok(zs(
+        &h,
+        &["record", &id, "--state", "/dev/stdout"],
+        &format!("{USER}\n{ROUND_END_LINE}\n"),
+    ));
+    assert_eq!(out, format!("{USER}\n{ROUND_END_LINE}\nmodel\n"));
+    // Without --state, round_end is passed on and nothing else.
+    let out = ok(zs(&h, &["record", &id], &format!("{ROUND_END_LINE}\n")));
+    assert_eq!(out, format!("{ROUND_END_LINE}\n"));
+    assert_eq!(entries(&h, &id), [USER]);
+}
+
+/// Starts a `record` that holds the session's lock, and waits until it does.
+fn holder(h: &Home, id: &str) -> Live {
+    let live = Live::start(h, &["record", id]);
+    let lock = dir_of(h, id).join("lock");
+    let pid = live.child.id().to_string();
+    wait_for("the other writer's lock", LIMIT, || {
+        std::fs::read_to_string(&lock).is_ok_and(|s| s.trim() == pid)
+    });
+    live
+}
+
+#[test]
+fn record_waits_for_the_lock_between_rounds_and_repairs_a_torn_tail() {
+    let h = Home::new();
+    h.write_config(r#"{"session":{"lock_wait_ms":20000}}"#);
+    let id = new_session(&h, &[]);
+    let state = h.path().join("state");
+    let mut live = Live::start(&h, &["record", &id, "--state", state.to_str().unwrap()]);
+    live.send(&[USER, CALLS, RES1, RES2, ROUND_END_LINE]);
+    live.round();
+    assert_eq!(lines_of(&state, 1), "model\n");
+
+    // Another writer takes the lock between rounds; round 2 waits for it
+    // (an entry is stored before it is passed on), so it comes after the
+    // other writer's entry and the torn line that writer leaves as it dies.
+    let mut other = holder(&h, &id);
+    live.send(&[ANSWER, ROUND_END_LINE]);
+    let from_other = user("from the other writer");
+    other.send(&[&from_other]);
+    assert_eq!(other.line(), from_other);
+    let f = file_of(&h, &id);
+    let torn = &RES1[..25];
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&f)
+        .unwrap()
+        .write_all(torn.as_bytes())
+        .unwrap();
+    assert!(live.running());
+    other.child.kill().unwrap();
+    other.child.wait().unwrap();
+
+    assert_eq!(live.round(), [ANSWER, ROUND_END_LINE]);
+    assert_eq!(lines_of(&state, 2), "model\nuser\n");
+    let (status, _, err) = live.finish();
+    assert!(status.success(), "{status}: {err}");
+    assert!(
+        err.contains("zs-session: warning:") && err.contains("torn"),
+        "{err}"
+    );
+    assert_eq!(
+        entries(&h, &id),
+        [USER, CALLS, RES1, RES2, from_other.as_str(), ANSWER]
+    );
+    let kept: Vec<PathBuf> = std::fs::read_dir(dir_of(&h, &id))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("torn-")
+        })
+        .collect();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), torn);
+    let out = zs(&h, &["show", &id], "");
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    ok(out);
+}
+
+#[test]
+fn record_fails_when_the_lock_stays_held_past_the_lock_wait() {
+    let h = Home::new();
+    h.write_config(r#"{"session":{"lock_wait_ms":100}}"#);
+    let id = new_session(&h, &[]);
+    let mut live = Live::start(&h, &["record", &id]);
+    live.send(&[USER, ROUND_END_LINE]);
+    live.round();
+    let other = holder(&h, &id);
+    let pid = other.child.id().to_string();
+    live.send(&[ANSWER, ROUND_END_LINE]);
+    let (status, _, err) = live.finish();
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("being written by another process") && err.contains(&pid),
+        "{err}"
+    );
+    let (status, _, err) = other.finish();
+    assert!(status.success(), "{err}");
+    assert_eq!(entries(&h, &id), [USER]);
+}
