@@ -18,8 +18,11 @@
 //! (progress.rs), so `zerostack` shows what happens without parsing JSON;
 //! with `--state FILE`, what the conversation now waits for (and whether
 //! `compact --auto` would compact it) is appended to FILE as one line per
-//! round: at each `round_end`, and at the end of input unless a
-//! `round_end` closed everything read. That saves the wrapper a `state`
+//! round: at each `round_end`, and at the end of input only when no
+//! `round_end` came at all (the stream was one round). In a stream of
+//! rounds, lines after the last `round_end` are a round cut short (a stage
+//! failed or was interrupted) and get no state line, so the wrapper never
+//! takes an unfinished round for a finished one. That saves the wrapper a `state`
 //! and a `compact` process per round.
 //!
 //! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
@@ -201,9 +204,10 @@ pub fn run(
     };
     let mut progress = progress.then(|| Progress::new(std::io::stderr()));
     let mut bad = 0u64;
-    // Whether lines came after the last round_end (or with none yet: the
-    // whole input), so the end of input closes a round of its own.
-    let mut open_round = true;
+    // Whether a round_end came: then the end of input closes no round (what
+    // came after the last one was cut short); without one, the whole input
+    // was one round, as before rounds existed.
+    let mut rounds = false;
     while let Some(item) = reader
         .next_line()
         .map_err(|e| Error::failure(format!("cannot read stdin: {e}")))?
@@ -222,10 +226,9 @@ pub fn run(
                     if let Some(st) = &mut state {
                         st.write(s)?;
                     }
-                    open_round = false;
+                    rounds = true;
                     continue;
                 }
-                open_round = true;
                 if verdict == Verdict::Store {
                     app.append_unsynced(&text)?;
                 }
@@ -245,7 +248,6 @@ pub fn run(
                 }
             }
             Input::Bad { no, error } => {
-                open_round = true;
                 bad += 1;
                 if out_open {
                     send(out.bad_line("zs-session", no, &error), &mut out_open)?;
@@ -255,7 +257,7 @@ pub fn run(
     }
     // One fdatasync for the round, not one per entry (see the module doc).
     app.sync()?;
-    if open_round && let Some(st) = &mut state {
+    if !rounds && let Some(st) = &mut state {
         // What `zs-session state` would print, and whether `compact --auto`
         // has work, without two more processes: the wrapper asks after
         // every round.
