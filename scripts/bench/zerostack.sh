@@ -6,16 +6,18 @@
 #   - peak PSS of the whole process tree (the wrapper and every stage;
 #     target < 12 MB);
 #   - wall and CPU (user + sys of the tree) per tool round trip (one round
-#     of the loop: compact check, context | chat | perm | tool | record,
-#     state; target < 5 ms of CPU). The fixed cost of a run (session,
-#     schema, message, final answer) is measured apart with a one-round
+#     of the loop: the wrapper asks for a round, context | chat | perm |
+#     tool | record run it, the recorder reports the state; target < 5 ms
+#     of CPU). The fixed cost of a run (session, schema, message, starting
+#     the five stages, final answer) is measured apart with a one-round
 #     task, and the per-round figures are (five rounds - one round) / 4;
 #   - baselines: the model's own time, the same five replies fetched
 #     straight from the server; the start-up of a process on this machine
-#     (bash forking and executing /bin/true), since a round is five
-#     processes (context, chat, perm, tool, record) and their start-up is
-#     most of its cost; and the task's own shell command, which one round
-#     in four runs through the bash tool.
+#     (bash forking and executing /bin/true), which a task pays once per
+#     stage (the stages stay up for all its rounds) and which was most of
+#     a round's cost when they were started every round; and the task's
+#     own shell command, which one round in four runs through the bash
+#     tool.
 # The server runs outside the measured tree. `context` on a 5,000-entry
 # session is measured by scripts/bench/zs-session.sh.
 #
@@ -168,6 +170,6 @@ print(f"zerostack one-round task (the fixed cost of a run): wall {one['wall_ms']
 print(f"zerostack per tool round trip: wall {wall:.1f} ms")
 print(f"zerostack per tool round trip: CPU {cpu:.1f} ms (target < 5 ms) {ok(cpu < 5)}")
 print(f"zerostack baseline, the model alone (five replies from the server): {model:.1f} ms wall, {model / 5:.2f} ms per reply")
-print(f"zerostack baseline, starting a process (bash fork + exec of /bin/true): {spawn:.2f} ms CPU; a round starts 5, {5 * spawn:.1f} ms")
+print(f"zerostack baseline, starting a process (bash fork + exec of /bin/true): {spawn:.2f} ms CPU; five stages, {5 * spawn:.1f} ms, paid once per task")
 print(f"zerostack baseline, the task's command (bash -c \"cat notes.txt && ls\", run in one round of four): {command:.2f} ms CPU, {command / 4:.2f} ms per round")
 PY

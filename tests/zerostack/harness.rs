@@ -22,7 +22,7 @@ mod agent;
 use crate::common::ndjson;
 pub use crate::common::{signal, signal_group, wait_for};
 pub use agent::{
-    Scenario as Agent, assert_calls_answered, call, call_ids, content_text, tool_messages,
+    Scenario as Agent, assert_calls_answered, bin_dir, call, call_ids, content_text, tool_messages,
     user_texts, wrapper,
 };
 use serde_json::Value;
@@ -53,16 +53,22 @@ impl Agent {
     /// The wrapper with `args`, the config written, a scrubbed environment,
     /// run in the project. stdin, stdout and stderr are left to the caller.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_of(&wrapper(), args)
+    }
+
+    /// [`Agent::command`] with another copy of the wrapper, which looks
+    /// for the binaries beside itself first.
+    pub fn command_of(&self, wrapper: &Path, args: &[&str]) -> Command {
         self.write_config();
         let mut c = match setsid() {
             Some(s) => {
                 let mut c = Command::new(s);
-                c.arg(wrapper());
+                c.arg(wrapper);
                 c
             }
             None => {
                 use std::os::unix::process::CommandExt;
-                let mut c = Command::new(wrapper());
+                let mut c = Command::new(wrapper);
                 c.process_group(0);
                 c
             }

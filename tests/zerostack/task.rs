@@ -77,6 +77,46 @@ fn a_five_step_task_writes_reads_edits_and_runs_a_command() {
 }
 
 #[test]
+fn the_stages_start_once_for_all_the_rounds_of_a_task() {
+    // A copy of the wrapper beside shims that log each start of a stage
+    // and then run the real binary.
+    let t = Agent::new(five_steps());
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("starts");
+    let copy = dir.path().join("zerostack");
+    std::fs::copy(wrapper(), &copy).unwrap();
+    for name in ["zs-chat", "zs-perm", "zs-tool", "zs-session"] {
+        let shim = dir.path().join(name);
+        std::fs::write(
+            &shim,
+            format!(
+                "#!/bin/sh\nprintf '%s %s\\n' {name} \"${{1:-}}\" >>'{}'\nexec '{}' \"$@\"\n",
+                log.display(),
+                bin_dir().join(name).display()
+            ),
+        )
+        .unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = run_bounded(&mut t.command_of(&copy, &["-p", "make", "notes.txt"]), "");
+    run.assert_code(0);
+    assert_eq!(run.stdout, "All done: notes.txt holds one and three.\n");
+    assert_eq!(t.requests().len(), 5);
+    let starts = std::fs::read_to_string(&log).unwrap();
+    let count = |prefix: &str| starts.lines().filter(|l| l.starts_with(prefix)).count();
+    // Five rounds, one start of each stage.
+    assert_eq!(count("zs-chat "), 1, "{starts}");
+    assert_eq!(count("zs-perm "), 1, "{starts}");
+    assert_eq!(count("zs-tool ") - count("zs-tool schema"), 1, "{starts}");
+    assert_eq!(count("zs-session context"), 1, "{starts}");
+    assert_eq!(count("zs-session record"), 1, "{starts}");
+    let id = t.last_session();
+    assert_calls_answered(&t, &id);
+    assert_eq!(t.session(&["state", &id]), "user\n");
+}
+
+#[test]
 fn quiet_runs_write_no_progress() {
     let t = Agent::new(vec![
         call("c1", "list_dir", json!({})),
@@ -128,7 +168,23 @@ fn json_writes_every_event_of_every_round() {
         );
         assert!(a < p && p < r, "{id}: {a} {p} {r}");
     }
-    let last = events.last().unwrap();
+    // Each round ends with a round_end line: after the round's result,
+    // before the next round's first delta.
+    assert_eq!(count("round_end"), 5);
+    let ends: Vec<usize> = (0..types.len())
+        .filter(|&i| types[i] == "round_end")
+        .collect();
+    let results: Vec<usize> = (0..types.len())
+        .filter(|&i| types[i] == "tool_result")
+        .collect();
+    for (round, result) in results.iter().enumerate() {
+        assert!(*result < ends[round], "round {round}: {types:?}");
+        if round > 0 {
+            assert!(ends[round - 1] < *result, "round {round}: {types:?}");
+        }
+    }
+    assert_eq!(*types.last().unwrap(), "round_end");
+    let last = &events[events.len() - 2];
     assert_eq!(last["type"], "assistant");
     assert_eq!(last["stop"], "end");
     assert_eq!(
@@ -420,7 +476,8 @@ fn compaction_runs_between_rounds_of_one_run_when_the_recorder_says_so() {
     assert_eq!(call_ids(&t.messages(2)), ["c1"]);
     let events = run.events();
     assert!(events.iter().any(|e| e["type"] == "compaction"));
-    assert_eq!(events.last().unwrap()["content"][0]["text"], "It is big.");
+    let answer = events.iter().rfind(|e| e["type"] == "assistant").unwrap();
+    assert_eq!(answer["content"][0]["text"], "It is big.");
 }
 
 #[test]
