@@ -2,7 +2,7 @@
 //! the run goes on, and never recorded in the session.
 
 use crate::harness::{
-    Tui, assert_session_valid, bash, descendants_named, user_texts, wait_for_cond,
+    Tui, alive, assert_session_valid, bash, children, descendants_named, user_texts, wait_for_cond,
 };
 use crate::mock::script::{Fault, Reply};
 
@@ -99,15 +99,11 @@ fn esc_cancels_a_side_question_and_the_run_goes_on() {
     t.submit("/btw a question nobody answers");
     t.wait_for("btw › a question nobody answers");
     let tui = t.pane_pid();
-    // The main run's model call is over (its tool sleeps): the zs-chat
-    // running now is the side question's.
     t.wait_requests(2);
-    wait_for_cond("the side question's zs-chat", || {
-        !descendants_named(tui, "zs-chat").is_empty()
-    });
+    wait_for_cond("the side question's zs-chat", || !side_chat(tui).is_empty());
     t.send_keys(&["Escape"]);
     wait_for_cond("the side question's zs-chat to end", || {
-        descendants_named(tui, "zs-chat").is_empty()
+        side_chat(tui).is_empty()
     });
     let s = t.screen();
     assert!(s.status().contains("running"), "the run goes on\n{s}");
@@ -117,4 +113,19 @@ fn esc_cancels_a_side_question_and_the_run_goes_on() {
     );
     t.wait_for("Main task finished.");
     assert_eq!(t.requests().len(), 3);
+}
+
+/// The side question's zs-chat, which zs-tui starts itself. The main run's
+/// zs-chat is the wrapper's child and stays up for the whole task, so only
+/// the parent tells the two apart.
+fn side_chat(pane: u32) -> Vec<u32> {
+    descendants_named(pane, "zs-tui")
+        .into_iter()
+        .flat_map(children)
+        .filter(|p| {
+            alive(*p)
+                && std::fs::read_to_string(format!("/proc/{p}/comm"))
+                    .is_ok_and(|c| c.trim_end() == "zs-chat")
+        })
+        .collect()
 }
