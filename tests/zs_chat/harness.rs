@@ -179,7 +179,11 @@ impl Chat {
     /// Starts zs-chat with stdin held open, for tests that feed it round
     /// by round and watch its output as it comes ([`Live`]).
     pub fn live(&self, args: &[&str]) -> Live {
-        Live::start(self.command(args))
+        Live(crate::common::Live::start(
+            &mut self.command(args),
+            "zs-chat",
+            RUN_TIMEOUT,
+        ))
     }
 
     /// Every request the mock received.
@@ -359,141 +363,49 @@ impl Run {
     }
 }
 
-/// A zs-chat process whose stdin stays open until [`Live::close`] or
-/// [`Live::finish`], with its stdout read line by line as it is written.
-pub struct Live {
-    child: Child,
-    stdin: Option<std::process::ChildStdin>,
-    /// The stdout lines so far, shared with the reading thread.
-    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
-    out_t: Option<std::thread::JoinHandle<()>>,
-    err_t: Option<std::thread::JoinHandle<String>>,
-    start: std::time::Instant,
+/// A zs-chat process whose stdin stays open ([`crate::common::Live`],
+/// every wait bounded by [`RUN_TIMEOUT`]); its end is read as a [`Run`].
+pub struct Live(crate::common::Live);
+
+impl std::ops::Deref for Live {
+    type Target = crate::common::Live;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Live {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
 }
 
 impl Live {
-    fn start(mut cmd: Command) -> Live {
-        use std::io::BufRead;
-        use std::process::Stdio;
-        cmd.stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let start = std::time::Instant::now();
-        let mut child = cmd.spawn().expect("spawn zs-chat");
-        let stdin = child.stdin.take();
-        let out = child.stdout.take().expect("stdout piped");
-        let mut err = child.stderr.take().expect("stderr piped");
-        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let shared = lines.clone();
-        let out_t = std::thread::spawn(move || {
-            for l in std::io::BufReader::new(out).lines() {
-                let Ok(l) = l else { break };
-                shared.lock().unwrap().push(l);
-            }
-        });
-        let err_t = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = err.read_to_string(&mut s);
-            s
-        });
-        Live {
-            child,
-            stdin,
-            lines,
-            out_t: Some(out_t),
-            err_t: Some(err_t),
-            start,
-        }
-    }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Writes `text` to stdin (all of it; the process reads as it goes).
-    pub fn write(&mut self, text: &str) {
-        let stdin = self.stdin.as_mut().expect("stdin still open");
-        stdin.write_all(text.as_bytes()).expect("write to zs-chat");
-        stdin.flush().expect("flush zs-chat's stdin");
-    }
-
-    /// Closes stdin: the end of input.
-    pub fn close(&mut self) {
-        drop(self.stdin.take());
-    }
-
-    /// The stdout lines so far.
-    pub fn lines(&self) -> Vec<String> {
-        self.lines.lock().unwrap().clone()
-    }
-
-    /// Waits (bounded by [`RUN_TIMEOUT`]) until `n` stdout lines are of
-    /// type `t`.
-    pub fn wait_for_type(&self, t: &str, n: usize) {
-        crate::common::wait_for(
-            &format!("{n} {t} line(s) from zs-chat"),
-            RUN_TIMEOUT,
-            || {
-                self.lines()
-                    .iter()
-                    .filter(|l| serde_json::from_str::<Value>(l).is_ok_and(|v| v["type"] == t))
-                    .count()
-                    >= n
-            },
-        );
-    }
-
     /// Closes stdin and waits for the exit ([`Live::wait`]).
-    pub fn finish(mut self) -> Run {
-        self.close();
-        self.wait()
+    pub fn finish(self) -> Run {
+        run_of(self.0.finish())
     }
 
     /// Waits for the exit with stdin left as it is, bounded by
     /// [`RUN_TIMEOUT`] (past it the process is killed and the test fails).
-    pub fn wait(mut self) -> Run {
-        let end = std::time::Instant::now() + RUN_TIMEOUT;
-        let status = loop {
-            match self.child.try_wait().expect("wait") {
-                Some(s) => break s,
-                None if std::time::Instant::now() >= end => {
-                    let _ = self.child.kill();
-                    let _ = self.child.wait();
-                    panic!(
-                        "zs-chat ran longer than {RUN_TIMEOUT:?}\n--- stdout\n{}",
-                        self.lines().join("\n")
-                    );
-                }
-                None => std::thread::sleep(Duration::from_millis(5)),
-            }
-        };
-        let _ = self.out_t.take().map(|t| t.join());
-        let stderr = self
-            .err_t
-            .take()
-            .and_then(|t| t.join().ok())
-            .unwrap_or_default();
-        let mut stdout = self.lines().join("\n");
-        if !stdout.is_empty() {
-            stdout.push('\n');
-        }
-        Run {
-            code: status.code(),
-            events: ndjson(stdout.as_bytes()),
-            stdout,
-            stderr,
-            elapsed: self.start.elapsed(),
-        }
+    pub fn wait(self) -> Run {
+        run_of(self.0.wait())
     }
 }
 
-impl Drop for Live {
-    fn drop(&mut self) {
-        // A test that failed part-way leaves no process behind.
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+/// The [`Run`] of a zs-chat that has ended: its stdout is every line it
+/// wrote.
+fn run_of(end: crate::common::Ended) -> Run {
+    let mut stdout = end.lines.join("\n");
+    if !stdout.is_empty() {
+        stdout.push('\n');
+    }
+    Run {
+        code: end.status.code(),
+        events: ndjson(stdout.as_bytes()),
+        stdout,
+        stderr: end.stderr,
+        elapsed: end.elapsed,
     }
 }
 

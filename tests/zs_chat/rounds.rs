@@ -4,7 +4,9 @@
 //! of a prompt stay up across its rounds).
 
 use crate::common::signal;
-use crate::harness::{Chat, lines, reply_with_calls, status, system, tool_result, tools, user};
+use crate::harness::{
+    Chat, Live, Run, lines, reply_with_calls, status, system, tool_result, tools, user,
+};
 use crate::mock::script::Reply;
 use serde_json::{Value, json};
 use zerostack::protocol::ROUND_END_LINE as END;
@@ -16,6 +18,15 @@ fn kinds(events: &[Value]) -> Vec<&str> {
         .map(|e| e["type"].as_str().unwrap_or("?"))
         .filter(|t| !t.ends_with("_delta"))
         .collect()
+}
+
+/// A chat whose two calls are answered with the texts `first` and
+/// `second`.
+fn answering(first: &str, second: &str) -> Chat {
+    Chat::new(
+        "openai-compatible",
+        vec![Reply::text(first), Reply::text(second)],
+    )
 }
 
 #[test]
@@ -30,7 +41,7 @@ fn each_round_is_answered_before_the_next_is_read_and_closed_by_its_round_end() 
     let mut live = t.live(&[]);
     // Round 1, as `zs-session context --follow` writes it.
     let head = [system("Be brief."), tools(&["read"]), user("read a")];
-    live.write(&format!("{}{END}\n", lines(&head)));
+    live.send(&format!("{}{END}\n", lines(&head)));
     // Answered with stdin still open: the reply does not wait for the end
     // of input.
     live.wait_for_type("round_end", 1);
@@ -57,7 +68,7 @@ fn each_round_is_answered_before_the_next_is_read_and_closed_by_its_round_end() 
     let end2 = r#"{"type":"round_end","seq":2}"#;
     let mut again = head.to_vec();
     again.extend([call, tool_result("c1", "read", "contents of a")]);
-    live.write(&format!("{}{end2}\n", lines(&again)));
+    live.send(&format!("{}{end2}\n", lines(&again)));
     live.wait_for_type("round_end", 2);
     let run = live.finish();
     run.assert_code(0);
@@ -93,10 +104,7 @@ fn each_round_is_answered_before_the_next_is_read_and_closed_by_its_round_end() 
 
 #[test]
 fn a_round_holds_only_its_own_lines() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("first"), Reply::text("second")],
-    );
+    let t = answering("first", "second");
     let input = format!(
         "{}{END}\n{}{END}\n",
         lines(&[system("S1"), tools(&["read"]), user("one")]),
@@ -122,10 +130,7 @@ fn a_round_holds_only_its_own_lines() {
 
 #[test]
 fn input_that_ends_right_after_a_round_end_makes_no_further_call() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("only"), Reply::text("never")],
-    );
+    let t = answering("only", "never");
     // Blank lines after the round_end are no input either.
     let run = t.run(&[], &format!("hi\n{END}\n\n\n"));
     run.assert_code(0);
@@ -136,10 +141,7 @@ fn input_that_ends_right_after_a_round_end_makes_no_further_call() {
 
 #[test]
 fn lines_after_the_last_round_end_make_a_final_call_without_a_round_end() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("first"), Reply::text("last")],
-    );
+    let t = answering("first", "last");
     let run = t.run(&[], &format!("one\n{END}\ntwo\n"));
     run.assert_code(0);
     let reqs = t.requests();
@@ -176,10 +178,7 @@ fn a_failed_call_writes_no_round_end_and_exits_with_its_class() {
 
 #[test]
 fn bad_lines_are_numbered_over_the_whole_input_and_counted_at_the_end() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("first"), Reply::text("second")],
-    );
+    let t = answering("first", "second");
     let run = t.run(&[], &format!("one\n{END}\n{{broken\ntwo\n{END}\n"));
     run.assert_code(3);
     // Both calls were made; the bad line of round 2 is reported as it is
@@ -218,10 +217,7 @@ fn an_empty_round_is_refused_like_an_empty_input() {
         (format!("{END}\n"), 0, 0),
         (format!("one\n{END}\n{END}\n"), 1, 1),
     ] {
-        let t = Chat::new(
-            "openai-compatible",
-            vec![Reply::text("first"), Reply::text("never")],
-        );
+        let t = answering("first", "never");
         let run = t.run(&[], &input);
         run.assert_code(3);
         assert!(
@@ -234,60 +230,53 @@ fn an_empty_round_is_refused_like_an_empty_input() {
     }
 }
 
-#[test]
-fn sigint_while_waiting_for_the_next_round_exits_130_at_its_round_end_without_a_call() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("first"), Reply::text("never")],
-    );
+/// A zs-chat that has answered round 1 (`first`) and now waits for round 2
+/// with stdin open; a second call would be answered `never`.
+fn waiting_for_round_two() -> (Chat, Live) {
+    let t = answering("first", "never");
     let mut live = t.live(&[]);
-    live.write(&format!("one\n{END}\n"));
+    live.send(&format!("one\n{END}\n"));
     live.wait_for_type("round_end", 1);
-    // zs-chat now waits for round 2, stdin open.
-    signal(live.pid(), "INT");
-    live.write(&format!("two\n{END}\n"));
-    // It stops at that round_end by itself: stdin is still open.
-    let run = live.wait();
+    (t, live)
+}
+
+/// The run was interrupted after round 1: exit 130, no second call, and
+/// its output (deltas aside) is round 1's assistant and round_end.
+fn assert_interrupted_after_round_one(t: &Chat, run: &Run) {
     assert_eq!(run.code, Some(130), "{}", run.dump());
     assert_eq!(t.requests().len(), 1);
     assert_eq!(kinds(&run.events), ["assistant", "round_end"]);
+}
+
+#[test]
+fn sigint_while_waiting_for_the_next_round_exits_130_at_its_round_end_without_a_call() {
+    let (t, mut live) = waiting_for_round_two();
+    signal(live.pid(), "INT");
+    live.send(&format!("two\n{END}\n"));
+    // It stops at that round_end by itself: stdin is still open.
+    let run = live.wait();
+    assert_interrupted_after_round_one(&t, &run);
     // Interrupted is said on stderr only.
     assert!(run.stderr.contains("interrupted"), "{}", run.dump());
 }
 
 #[test]
 fn sigterm_while_waiting_for_the_next_round_exits_130_at_the_end_of_input() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("first"), Reply::text("never")],
-    );
-    let mut live = t.live(&[]);
-    live.write(&format!("one\n{END}\n"));
-    live.wait_for_type("round_end", 1);
+    let (t, mut live) = waiting_for_round_two();
     signal(live.pid(), "TERM");
     // Lines of a round that never closes, then the end of input: still no
     // call.
-    live.write("two\n");
+    live.send("two\n");
     let run = live.finish();
-    assert_eq!(run.code, Some(130), "{}", run.dump());
-    assert_eq!(t.requests().len(), 1);
-    assert_eq!(kinds(&run.events), ["assistant", "round_end"]);
+    assert_interrupted_after_round_one(&t, &run);
 }
 
 #[test]
 fn sigint_while_waiting_and_then_the_end_of_input_still_exits_130() {
-    let t = Chat::new(
-        "openai-compatible",
-        vec![Reply::text("first"), Reply::text("never")],
-    );
-    let mut live = t.live(&[]);
-    live.write(&format!("one\n{END}\n"));
-    live.wait_for_type("round_end", 1);
+    let (t, live) = waiting_for_round_two();
     signal(live.pid(), "INT");
     // Nothing came after the round_end: no call would be made anyway, but
     // the run was interrupted, and the exit status says so.
     let run = live.finish();
-    assert_eq!(run.code, Some(130), "{}", run.dump());
-    assert_eq!(t.requests().len(), 1);
-    assert_eq!(kinds(&run.events), ["assistant", "round_end"]);
+    assert_interrupted_after_round_one(&t, &run);
 }

@@ -5,48 +5,27 @@
 //! out, while stdin is still open. After a SIGINT round_end still passes.
 //! Every wait is bounded.
 
+use crate::common::Live;
 use crate::{Project, assistant};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::{Receiver, channel};
 use std::time::Duration;
 
 const ROUND_END: &str = r#"{"type":"round_end"}"#;
 
-/// zs-perm in the project with nobody to ask and stdin kept open by the
-/// caller; its stdout lines arrive on the receiver.
-fn start(p: &Project) -> (Child, ChildStdin, Receiver<Value>) {
-    let mut child = p
-        .cmd()
-        .args(["--non-interactive", "deny"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(out).lines() {
-            let Ok(l) = l else { break };
-            let v = serde_json::from_str::<Value>(&l).unwrap_or(Value::String(l));
-            if tx.send(v).is_err() {
-                break;
-            }
-        }
-    });
-    let stdin = child.stdin.take().unwrap();
-    (child, stdin, rx)
+/// zs-perm in the project with nobody to ask and stdin kept open; every
+/// wait within 10 s.
+fn start(p: &Project) -> Live {
+    let mut cmd = p.cmd();
+    cmd.args(["--non-interactive", "deny"]);
+    Live::start(&mut cmd, "zs-perm", Duration::from_secs(10))
 }
 
-/// The next `n` lines, each within 10 s.
-fn next(rx: &Receiver<Value>, n: usize) -> Vec<Value> {
-    (0..n)
-        .map(|i| {
-            rx.recv_timeout(Duration::from_secs(10))
-                .unwrap_or_else(|_| panic!("line {} of {n} did not come", i + 1))
-        })
+/// The next `n` lines, each within the bound, parsed (a line that is not
+/// JSON as a string).
+fn next(live: &mut Live, n: usize) -> Vec<Value> {
+    live.next(n)
+        .into_iter()
+        .map(|l| serde_json::from_str::<Value>(&l).unwrap_or(Value::String(l)))
         .collect()
 }
 
@@ -60,25 +39,17 @@ fn history(p: &Project) -> Option<Value> {
     Some(serde_json::from_str(&text).unwrap())
 }
 
-fn exit_code(child: &mut Child) -> Option<i32> {
-    crate::common::wait_for("zs-perm to exit", Duration::from_secs(10), || {
-        child.try_wait().unwrap().is_some()
-    });
-    child.wait().unwrap().code()
-}
-
 #[test]
 fn round_end_follows_the_decisions_and_each_rounds_history_is_on_disk_at_its_end() {
     let p = Project::new();
-    let (mut child, mut stdin, rx) = start(&p);
+    let mut live = start(&p);
 
     // The same call, one round after another, in one process: the count
     // carries over in memory, and the file holds it at each round's end.
     for (round, id) in ["c1", "c2", "c3"].into_iter().enumerate() {
         let count = round as u64 + 1;
-        stdin.write_all(ls_call(id).as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        let lines = next(&rx, 2);
+        live.send(&ls_call(id));
+        let lines = next(&mut live, 2);
         assert_eq!(lines[0]["type"], "assistant", "{lines:?}");
         assert_eq!(
             (lines[1]["type"].as_str(), lines[1]["call_id"].as_str()),
@@ -93,9 +64,8 @@ fn round_end_follows_the_decisions_and_each_rounds_history_is_on_disk_at_its_end
                 "the history was written before round_end"
             );
         }
-        writeln!(stdin, "{ROUND_END}").unwrap();
-        stdin.flush().unwrap();
-        let end = next(&rx, 1);
+        live.send_lines(&[ROUND_END]);
+        let end = next(&mut live, 1);
         assert_eq!(end[0], json!({"type": "round_end"}), "round {count}");
         // zs-perm saves before it passes round_end on, so the file is there
         // now, while stdin is still open.
@@ -116,9 +86,8 @@ fn round_end_follows_the_decisions_and_each_rounds_history_is_on_disk_at_its_end
             );
         }
     }
-    assert!(child.try_wait().unwrap().is_none(), "zs-perm exited early");
-    drop(stdin);
-    assert_eq!(exit_code(&mut child), Some(0));
+    assert!(live.running(), "zs-perm exited early");
+    assert_eq!(live.finish().status.code(), Some(0));
     // A new process reads what the last round saved.
     let out = p.run(&["--non-interactive", "deny"], &ls_call("c4"));
     let d = &crate::decisions(&out)[0];
@@ -128,22 +97,16 @@ fn round_end_follows_the_decisions_and_each_rounds_history_is_on_disk_at_its_end
 #[test]
 fn after_sigint_round_end_still_passes_and_later_calls_are_denied() {
     let p = Project::new();
-    let (mut child, mut stdin, rx) = start(&p);
+    let mut live = start(&p);
     let read = |id: &str| assistant(&[(id, "read", json!({"path": "src/main.rs"}))]);
-    stdin
-        .write_all(format!("{}{ROUND_END}\n", read("c1")).as_bytes())
-        .unwrap();
-    stdin.flush().unwrap();
+    live.send(&format!("{}{ROUND_END}\n", read("c1")));
     // The filter is reading, so its SIGINT handler is in place.
-    let r1 = next(&rx, 3);
+    let r1 = next(&mut live, 3);
     assert_eq!(r1[1]["decision"], "allow", "{r1:?}");
     assert_eq!(r1[2]["type"], "round_end", "{r1:?}");
-    crate::common::signal(child.id(), "INT");
-    stdin
-        .write_all(format!("{}{ROUND_END}\n", read("c2")).as_bytes())
-        .unwrap();
-    stdin.flush().unwrap();
-    let r2 = next(&rx, 3);
+    crate::common::signal(live.pid(), "INT");
+    live.send(&format!("{}{ROUND_END}\n", read("c2")));
+    let r2 = next(&mut live, 3);
     assert_eq!(r2[0]["type"], "assistant", "{r2:?}");
     assert_eq!(
         (r2[1]["call_id"].as_str(), r2[1]["decision"].as_str()),
@@ -155,6 +118,5 @@ fn after_sigint_round_end_still_passes_and_later_calls_are_denied() {
         "{r2:?}"
     );
     assert_eq!(r2[2], json!({"type": "round_end"}), "{r2:?}");
-    drop(stdin);
-    assert_eq!(exit_code(&mut child), Some(130));
+    assert_eq!(live.finish().status.code(), Some(130));
 }

@@ -87,6 +87,44 @@ pub fn entries(h: &Home, id: &str) -> Vec<String> {
         .collect()
 }
 
+/// Starts zs-session with `args` and its stdin, stdout and stderr piped,
+/// for a test that holds its input open or drops its output.
+pub fn spawn(h: &Home, args: &[&str]) -> std::process::Child {
+    h.std_cmd("zs-session")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Appends `text` to the file at `path` as it is: a torn line (a writer
+/// that died mid-line) or one glued to the next.
+pub fn append_raw(path: &Path, text: &str) {
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+/// The `torn-*` files kept in the session's folder: the bytes of torn
+/// lines cut off its file.
+pub fn torn_kept(h: &Home, id: &str) -> Vec<PathBuf> {
+    std::fs::read_dir(dir_of(h, id))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("torn-")
+        })
+        .collect()
+}
+
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
@@ -433,12 +471,7 @@ fn a_torn_last_line_is_cut_with_a_warning_and_its_bytes_kept() {
     let f = file_of(&h, &id);
     let before = std::fs::read(&f).unwrap();
     let torn = &RES1[..30];
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&f)
-        .unwrap()
-        .write_all(torn.as_bytes())
-        .unwrap();
+    append_raw(&f, torn);
     let out = zs(&h, &["show", &id], "");
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(out.status.success(), "{err}");
@@ -451,28 +484,14 @@ fn a_torn_last_line_is_cut_with_a_warning_and_its_bytes_kept() {
         before,
         "the file is back to its last whole line"
     );
-    let kept: Vec<PathBuf> = std::fs::read_dir(dir_of(&h, &id))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("torn-")
-        })
-        .collect();
+    let kept = torn_kept(&h, &id);
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), torn);
     // Appending goes on from a clean end.
     ok(record(&h, &id, &[RES1, RES2]));
     assert_eq!(entries(&h, &id), [USER, CALLS, RES1, RES2]);
     // A torn line glued to a later one (a writer that did not repair) is cut too.
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&f)
-        .unwrap()
-        .write_all(format!("{{\"type\":\"assi{ANSWER}\n").as_bytes())
-        .unwrap();
+    append_raw(&f, &format!("{{\"type\":\"assi{ANSWER}\n"));
     let out = zs(&h, &["append", &id, "next"], "");
     assert!(String::from_utf8_lossy(&out.stderr).contains("torn"));
     ok(out);
@@ -511,14 +530,7 @@ fn sigkill_of_record_mid_turn_leaves_a_valid_resumable_session() {
     let h = Home::new();
     let id = new_session(&h, &[]);
     ok(zs(&h, &["append", &id, "read a.txt"], ""));
-    let mut child = h
-        .std_cmd("zs-session")
-        .args(["record", &id])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&h, &["record", &id]);
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, r#"{{"type":"text_delta","text":"Reading."}}"#).unwrap();
     writeln!(stdin, "{CALLS}").unwrap();
@@ -547,14 +559,7 @@ fn sigkill_of_record_mid_turn_leaves_a_valid_resumable_session() {
 fn sigint_does_not_stop_record_before_its_input_ends() {
     let h = Home::new();
     let id = new_session(&h, &[]);
-    let mut child = h
-        .std_cmd("zs-session")
-        .args(["record", &id])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&h, &["record", &id]);
     let mut stdin = child.stdin.take().unwrap();
     writeln!(stdin, "{USER}").unwrap();
     stdin.flush().unwrap();
@@ -639,14 +644,7 @@ pub fn script(path: &Path, body: &str) {
 fn record_keeps_storing_when_its_reader_goes_away() {
     let h = Home::new();
     let id = new_session(&h, &[]);
-    let mut child = h
-        .std_cmd("zs-session")
-        .args(["record", &id])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&h, &["record", &id]);
     drop(child.stdout.take());
     let mut stdin = child.stdin.take().unwrap();
     for line in [USER, CALLS, RES1, RES2, ANSWER] {

@@ -4,120 +4,31 @@
 //! its `round_end` (synced, the lock let go, round_end passed on, then the
 //! state line), so other writers get in between rounds.
 
-use super::common::{Home, signal, wait_for};
+use super::common::{Home, Live, signal, wait_for};
 use super::*;
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, ChildStdin};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::io::Read;
 use zerostack::protocol::ROUND_END_LINE;
 
 /// The bound on every wait of these tests: far above what any step takes.
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// A zs-session that stays up: stdin held open, stdout read line by line
-/// as it comes, stderr kept for the end.
-struct Live {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    out: Receiver<String>,
-    err: std::thread::JoinHandle<String>,
-    what: String,
+/// A zs-session with `args` that stays up, every wait within [`LIMIT`].
+fn start(h: &Home, args: &[&str]) -> Live {
+    let what = format!("zs-session {}", args.join(" "));
+    Live::start(h.std_cmd("zs-session").args(args), &what, LIMIT)
 }
 
-impl Live {
-    fn start(h: &Home, args: &[&str]) -> Live {
-        let mut child = h
-            .std_cmd("zs-session")
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, out) = channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut stderr = child.stderr.take().unwrap();
-        let err = std::thread::spawn(move || {
-            let mut s = String::new();
-            let _ = stderr.read_to_string(&mut s);
-            s
-        });
-        Live {
-            stdin: child.stdin.take(),
-            child,
-            out,
-            err,
-            what: format!("zs-session {}", args.join(" ")),
+/// The lines of stdout up to and including the next `round_end`, each
+/// within [`LIMIT`].
+fn round(live: &mut Live) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        let l = live.line();
+        let end = l == ROUND_END_LINE;
+        lines.push(l);
+        if end {
+            return lines;
         }
-    }
-
-    fn send(&mut self, lines: &[&str]) {
-        let stdin = self.stdin.as_mut().unwrap();
-        for l in lines {
-            writeln!(stdin, "{l}").unwrap();
-        }
-        stdin.flush().unwrap();
-    }
-
-    /// The next line of stdout, waited for up to [`LIMIT`].
-    fn line(&mut self) -> String {
-        match self.out.recv_timeout(LIMIT) {
-            Ok(l) => l,
-            Err(RecvTimeoutError::Timeout) => {
-                let _ = self.child.kill();
-                panic!("{}: no output line within {LIMIT:?}", self.what);
-            }
-            Err(RecvTimeoutError::Disconnected) => {
-                let _ = self.child.kill();
-                let status = self.child.wait().unwrap();
-                panic!("{}: stdout ended early ({status})", self.what);
-            }
-        }
-    }
-
-    /// The lines of stdout up to and including the next `round_end`.
-    fn round(&mut self) -> Vec<String> {
-        let mut lines = Vec::new();
-        loop {
-            let l = self.line();
-            let end = l == ROUND_END_LINE;
-            lines.push(l);
-            if end {
-                return lines;
-            }
-        }
-    }
-
-    fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    /// Closes stdin and waits (bounded) for the exit: the status, the rest
-    /// of stdout, stderr.
-    fn finish(mut self) -> (std::process::ExitStatus, Vec<String>, String) {
-        drop(self.stdin.take());
-        let end = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(s) = self.child.try_wait().unwrap() {
-                break s;
-            }
-            if Instant::now() >= end {
-                let _ = self.child.kill();
-                panic!("{} did not exit within {LIMIT:?}", self.what);
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        // The reader thread ends with stdout.
-        let rest: Vec<String> = self.out.iter().collect();
-        (status, rest, self.err.join().unwrap())
     }
 }
 
@@ -148,10 +59,10 @@ fn context_follow_writes_the_session_as_it_stands_for_every_line() {
     )
     .unwrap();
     let tools = tools.to_str().unwrap();
-    let mut live = Live::start(&h, &["context", &id, "--follow", "--tools", tools]);
+    let mut live = start(&h, &["context", &id, "--follow", "--tools", tools]);
 
-    live.send(&["next"]);
-    let r1 = live.round();
+    live.send_lines(&["next"]);
+    let r1 = round(&mut live);
     // What `context` writes, then round_end.
     let once = context(&h, &id, &["--tools", tools]);
     assert!(!once.iter().any(|l| l.contains("round_end")), "{once:?}");
@@ -164,8 +75,8 @@ fn context_follow_writes_the_session_as_it_stands_for_every_line() {
     std::fs::write(h.config_dir().join("AGENTS.md"), "Indent with tabs.").unwrap();
     assert!(live.running());
     // The line's content is ignored.
-    live.send(&["anything at all"]);
-    let r2 = live.round();
+    live.send_lines(&["anything at all"]);
+    let r2 = round(&mut live);
     let once = context(&h, &id, &["--tools", tools]);
     assert_eq!(r2[..r2.len() - 1], once[..]);
     assert_eq!(r2.last().unwrap(), ROUND_END_LINE);
@@ -178,10 +89,10 @@ fn context_follow_writes_the_session_as_it_stands_for_every_line() {
     assert!(r2[1].starts_with(r#"{"type":"tools""#), "{}", r2[1]);
 
     // End of input: exit 0, nothing more.
-    let (status, rest, err) = live.finish();
-    assert!(status.success(), "{status}: {err}");
-    assert!(rest.is_empty(), "{rest:?}");
-    assert!(err.is_empty(), "{err}");
+    let end = live.finish();
+    assert!(end.status.success(), "{}: {}", end.status, end.stderr);
+    assert!(end.rest.is_empty(), "{:?}", end.rest);
+    assert!(end.stderr.is_empty(), "{}", end.stderr);
 }
 
 #[test]
@@ -202,14 +113,7 @@ fn context_follow_exits_quietly_when_its_reader_goes_away() {
     let h = Home::new();
     let id = new_session(&h, &[]);
     ok(zs(&h, &["append", &id, "hi"], ""));
-    let mut child = h
-        .std_cmd("zs-session")
-        .args(["context", &id, "--follow"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&h, &["context", &id, "--follow"]);
     drop(child.stdout.take());
     let mut stdin = child.stdin.take().unwrap();
     // It may be gone before the later lines: their write errors are fine.
@@ -231,16 +135,13 @@ fn context_follow_exits_quietly_when_its_reader_goes_away() {
 fn context_follow_ends_on_sigint_while_waiting() {
     let h = Home::new();
     let id = new_session(&h, &[]);
-    let mut live = Live::start(&h, &["context", &id, "--follow"]);
-    live.send(&["next"]);
-    live.round();
-    signal(live.child.id(), "INT");
-    let mut status = None;
-    wait_for("context --follow to end on SIGINT", LIMIT, || {
-        status = live.child.try_wait().unwrap();
-        status.is_some()
-    });
-    assert!(!status.unwrap().success(), "{:?}", status);
+    let mut live = start(&h, &["context", &id, "--follow"]);
+    live.send_lines(&["next"]);
+    round(&mut live);
+    signal(live.pid(), "INT");
+    // It ends with stdin still open.
+    let status = live.wait().status;
+    assert!(!status.success(), "{status:?}");
 }
 
 #[test]
@@ -252,11 +153,11 @@ fn record_closes_each_round_and_lets_writers_in_between() {
     let id = new_session(&h, &[]);
     ok(zs(&h, &["append", &id, "read a.txt"], ""));
     let state = h.path().join("state");
-    let mut live = Live::start(&h, &["record", &id, "--state", state.to_str().unwrap()]);
+    let mut live = start(&h, &["record", &id, "--state", state.to_str().unwrap()]);
 
     let delta = r#"{"type":"text_delta","text":"Reading."}"#;
-    live.send(&[delta, CALLS, RES1, RES2, ROUND_END_LINE]);
-    assert_eq!(live.round(), [delta, CALLS, RES1, RES2, ROUND_END_LINE]);
+    live.send_lines(&[delta, CALLS, RES1, RES2, ROUND_END_LINE]);
+    assert_eq!(round(&mut live), [delta, CALLS, RES1, RES2, ROUND_END_LINE]);
     // A line for round 1 before the input ends: tool results, so the
     // model is next.
     assert_eq!(lines_of(&state, 1), "model\n");
@@ -268,14 +169,14 @@ fn record_closes_each_round_and_lets_writers_in_between() {
     assert!(live.running());
     ok(out);
 
-    live.send(&[ANSWER, ROUND_END_LINE]);
-    assert_eq!(live.round(), [ANSWER, ROUND_END_LINE]);
+    live.send_lines(&[ANSWER, ROUND_END_LINE]);
+    assert_eq!(round(&mut live), [ANSWER, ROUND_END_LINE]);
     assert_eq!(lines_of(&state, 2), "model\nuser\n");
 
-    let (status, rest, err) = live.finish();
-    assert!(status.success(), "{status}: {err}");
-    assert!(rest.is_empty(), "{rest:?}");
-    assert!(err.is_empty(), "{err}");
+    let end = live.finish();
+    assert!(end.status.success(), "{}: {}", end.status, end.stderr);
+    assert!(end.rest.is_empty(), "{:?}", end.rest);
+    assert!(end.stderr.is_empty(), "{}", end.stderr);
     // The last round_end closed everything: no line at the end of input.
     assert_eq!(std::fs::read_to_string(&state).unwrap(), "model\nuser\n");
     // Round 2 landed after the other writer's entry, and the file opens
@@ -332,9 +233,9 @@ fn round_end_leaves_record_before_the_state_line() {
 
 /// Starts a `record` that holds the session's lock, and waits until it does.
 fn holder(h: &Home, id: &str) -> Live {
-    let live = Live::start(h, &["record", id]);
+    let live = start(h, &["record", id]);
     let lock = dir_of(h, id).join("lock");
-    let pid = live.child.id().to_string();
+    let pid = live.pid().to_string();
     wait_for("the other writer's lock", LIMIT, || {
         std::fs::read_to_string(&lock).is_ok_and(|s| s.trim() == pid)
     });
@@ -347,35 +248,30 @@ fn record_waits_for_the_lock_between_rounds_and_repairs_a_torn_tail() {
     h.write_config(r#"{"session":{"lock_wait_ms":20000}}"#);
     let id = new_session(&h, &[]);
     let state = h.path().join("state");
-    let mut live = Live::start(&h, &["record", &id, "--state", state.to_str().unwrap()]);
-    live.send(&[USER, CALLS, RES1, RES2, ROUND_END_LINE]);
-    live.round();
+    let mut live = start(&h, &["record", &id, "--state", state.to_str().unwrap()]);
+    live.send_lines(&[USER, CALLS, RES1, RES2, ROUND_END_LINE]);
+    round(&mut live);
     assert_eq!(lines_of(&state, 1), "model\n");
 
     // Another writer takes the lock between rounds; round 2 waits for it
     // (an entry is stored before it is passed on), so it comes after the
     // other writer's entry and the torn line that writer leaves as it dies.
     let mut other = holder(&h, &id);
-    live.send(&[ANSWER, ROUND_END_LINE]);
+    live.send_lines(&[ANSWER, ROUND_END_LINE]);
     let from_other = user("from the other writer");
-    other.send(&[&from_other]);
+    other.send_lines(&[&from_other]);
     assert_eq!(other.line(), from_other);
     let f = file_of(&h, &id);
     let torn = &RES1[..25];
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&f)
-        .unwrap()
-        .write_all(torn.as_bytes())
-        .unwrap();
+    append_raw(&f, torn);
     assert!(live.running());
-    other.child.kill().unwrap();
-    other.child.wait().unwrap();
+    other.kill();
 
-    assert_eq!(live.round(), [ANSWER, ROUND_END_LINE]);
+    assert_eq!(round(&mut live), [ANSWER, ROUND_END_LINE]);
     assert_eq!(lines_of(&state, 2), "model\nuser\n");
-    let (status, _, err) = live.finish();
-    assert!(status.success(), "{status}: {err}");
+    let end = live.finish();
+    let err = end.stderr;
+    assert!(end.status.success(), "{}: {err}", end.status);
     assert!(
         err.contains("zs-session: warning:") && err.contains("torn"),
         "{err}"
@@ -384,16 +280,7 @@ fn record_waits_for_the_lock_between_rounds_and_repairs_a_torn_tail() {
         entries(&h, &id),
         [USER, CALLS, RES1, RES2, from_other.as_str(), ANSWER]
     );
-    let kept: Vec<PathBuf> = std::fs::read_dir(dir_of(&h, &id))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with("torn-")
-        })
-        .collect();
+    let kept = torn_kept(&h, &id);
     assert_eq!(kept.len(), 1);
     assert_eq!(std::fs::read_to_string(&kept[0]).unwrap(), torn);
     let out = zs(&h, &["show", &id], "");
@@ -410,19 +297,20 @@ fn record_fails_when_the_lock_stays_held_past_the_lock_wait() {
     let h = Home::new();
     h.write_config(r#"{"session":{"lock_wait_ms":100}}"#);
     let id = new_session(&h, &[]);
-    let mut live = Live::start(&h, &["record", &id]);
-    live.send(&[USER, ROUND_END_LINE]);
-    live.round();
+    let mut live = start(&h, &["record", &id]);
+    live.send_lines(&[USER, ROUND_END_LINE]);
+    round(&mut live);
     let other = holder(&h, &id);
-    let pid = other.child.id().to_string();
-    live.send(&[ANSWER, ROUND_END_LINE]);
-    let (status, _, err) = live.finish();
-    assert_eq!(status.code(), Some(1), "{err}");
+    let pid = other.pid().to_string();
+    live.send_lines(&[ANSWER, ROUND_END_LINE]);
+    let end = live.finish();
+    let err = end.stderr;
+    assert_eq!(end.status.code(), Some(1), "{err}");
     assert!(
         err.contains("being written by another process") && err.contains(&pid),
         "{err}"
     );
-    let (status, _, err) = other.finish();
-    assert!(status.success(), "{err}");
+    let end = other.finish();
+    assert!(end.status.success(), "{}", end.stderr);
     assert_eq!(entries(&h, &id), [USER]);
 }

@@ -16,9 +16,7 @@
 //! the diff like code.
 
 use crate::common::Home;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zs-tool")
@@ -128,20 +126,9 @@ impl Case {
             .map(str::to_string)
             .collect();
         let input = std::fs::read(self.file(".in.jsonl")).unwrap();
-        let mut child = home
-            .std_cmd("zs-tool")
-            .args(&args)
-            .current_dir(&work)
-            .env("ZS_SESSION_DIR", home.path().join("session"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
+        let mut cmd = crate::tool_cmd(&home);
+        cmd.args(&args).current_dir(&work);
+        let (child, writer) = crate::common::spawn_fed(&mut cmd, input, "zs-tool");
         let out = child.wait_with_output().unwrap();
         writer.join().unwrap();
         (

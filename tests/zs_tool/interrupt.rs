@@ -4,11 +4,10 @@
 //! jobs a command leaves behind are stopped when it ends. Every wait here is
 //! bounded.
 
-use crate::common::Home;
-use crate::{lines, next_matching, wait_exit};
-use std::io::Write;
+use crate::common::{Home, Live};
+use crate::{assert_refused_after_the_interrupt, live, next_matching, started};
+use serde_json::Value;
 use std::os::unix::process::CommandExt;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Whether `pid` is a live process (a zombie counts as gone: it has
@@ -33,20 +32,23 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// zs-tool without permission checks, in its own process group (like a
+/// pipeline in a terminal's foreground), fed `call` and waited for until
+/// the command has written `started`; stdin stays open.
+fn running(home: &Home, call: &Value) -> Live {
+    let mut cmd = home.std_cmd("zs-tool");
+    cmd.arg("--no-permission-check").process_group(0);
+    let mut live = live(&mut cmd);
+    live.send_lines(&[call]);
+    next_matching(&mut live, started);
+    live
+}
+
 /// Starts zs-tool on a call that runs two `sleep 300` grandchildren, waits
 /// until both run, interrupts with `signal` (a `kill` argument list built
 /// from zs-tool's pid), and checks the aftermath.
 fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
     let home = Home::new();
-    let mut cmd = home.std_cmd("zs-tool");
-    cmd.arg("--no-permission-check")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Its own group, like a pipeline in a terminal's foreground.
-        .process_group(0);
-    let mut child = cmd.spawn().unwrap();
-    let rx = lines(&mut child);
     let call = serde_json::json!({
         "type": "assistant",
         "stop": "tool_calls",
@@ -57,14 +59,9 @@ fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
             {"type": "tool_call", "id": "after", "name": "read", "arguments": {"path": "pids"}}
         ]
     });
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{call}").unwrap();
     // stdin stays open: the interrupt, not the end of input, must stop the
     // command.
-    let mut seen = Vec::new();
-    next_matching(&rx, &mut seen, |v| {
-        v["type"] == "tool_output" && v["text"].as_str().unwrap_or("").contains("started")
-    });
+    let mut live = running(&home, &call);
     let pids: Vec<u32> = std::fs::read_to_string(home.path().join("pids"))
         .unwrap()
         .lines()
@@ -74,12 +71,12 @@ fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
     assert!(pids.iter().all(|&p| alive(p)), "the sleeps should run");
 
     let st = std::process::Command::new("kill")
-        .args(target(child.id()))
+        .args(target(live.pid()))
         .status()
         .unwrap();
     assert!(st.success());
 
-    let result = next_matching(&rx, &mut seen, |v| {
+    let result = next_matching(&mut live, |v| {
         v["type"] == "tool_result" && v["call_id"] == "long"
     });
     assert_eq!(result["is_error"], true, "{result}");
@@ -91,7 +88,7 @@ fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
             .contains("[interrupted; the command and its process group were stopped]"),
         "{result}"
     );
-    let skipped = next_matching(&rx, &mut seen, |v| {
+    let skipped = next_matching(&mut live, |v| {
         v["type"] == "tool_result" && v["call_id"] == "after"
     });
     assert_eq!(skipped["is_error"], true);
@@ -110,22 +107,13 @@ fn interrupt_a_running_command(target: impl Fn(u32) -> Vec<String>) {
             {"type": "tool_call", "id": "late", "name": "bash", "arguments": {"command": "touch ran"}}
         ]
     });
-    writeln!(stdin, "{late}").unwrap();
-    next_matching(&rx, &mut seen, |v| v == &late);
-    let refused = next_matching(&rx, &mut seen, |v| {
+    live.send_lines(&[&late]);
+    next_matching(&mut live, |v| v == &late);
+    let refused = next_matching(&mut live, |v| {
         v["type"] == "tool_result" && v["call_id"] == "late"
     });
     assert_eq!(refused["is_error"], true, "{refused}");
-    assert!(
-        refused["content"].as_str().unwrap().contains("interrupted"),
-        "{refused}"
-    );
-    drop(stdin);
-    assert_eq!(wait_exit(&mut child), 130);
-    assert!(
-        !home.path().join("ran").exists(),
-        "no call runs after an interrupt"
-    );
+    assert_refused_after_the_interrupt(live, &home, &refused);
     for p in pids {
         wait_until(
             "the sleep grandchildren to be gone",
@@ -216,27 +204,14 @@ fn a_timeout_kills_grandchildren_that_ignore_term() {
 #[test]
 fn a_second_interrupt_ends_zs_tool_while_its_input_is_still_open() {
     let home = Home::new();
-    let mut cmd = home.std_cmd("zs-tool");
-    cmd.arg("--no-permission-check")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    let mut child = cmd.spawn().unwrap();
-    let rx = lines(&mut child);
     let call = serde_json::json!({
         "type": "assistant",
         "stop": "tool_calls",
         "content": [{"type": "tool_call", "id": "c", "name": "bash",
                      "arguments": {"command": "echo started; sleep 300"}}]
     });
-    let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{call}").unwrap();
-    let mut seen = Vec::new();
-    next_matching(&rx, &mut seen, |v| {
-        v["type"] == "tool_output" && v["text"].as_str().unwrap_or("").contains("started")
-    });
-    let pid = child.id().to_string();
+    let mut live = running(&home, &call);
+    let pid = live.pid().to_string();
     let kill = |sig: &str| {
         let st = std::process::Command::new("kill")
             .args([sig, pid.as_str()])
@@ -245,16 +220,12 @@ fn a_second_interrupt_ends_zs_tool_while_its_input_is_still_open() {
         assert!(st.success());
     };
     kill("-INT");
-    next_matching(&rx, &mut seen, |v| {
+    next_matching(&mut live, |v| {
         v["type"] == "tool_result" && v["call_id"] == "c"
     });
     // The first interrupt leaves zs-tool passing input through; the second
     // ends it although its input is still open.
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "exited on the first signal"
-    );
+    assert!(live.running(), "exited on the first signal");
     kill("-INT");
-    assert_eq!(wait_exit(&mut child), 130);
-    drop(stdin);
+    assert_eq!(live.wait().status.code(), Some(130));
 }

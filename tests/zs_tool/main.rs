@@ -16,59 +16,56 @@ mod rounds;
 mod tables;
 mod web;
 
-use std::io::{BufRead, BufReader};
-use std::process::Child;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::{Duration, Instant};
+use common::{Home, Live};
+use serde_json::Value;
+use std::process::Command;
+use std::time::Duration;
 
-/// Reads stdout lines on a thread, so the test can wait with a timeout.
-fn lines(child: &mut Child) -> Receiver<serde_json::Value> {
-    let out = child.stdout.take().unwrap();
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if let Ok(v) = serde_json::from_str(&line)
-                && tx.send(v).is_err()
-            {
-                break;
-            }
-        }
-    });
-    rx
+/// zs-tool as the wrapper runs it (permission checks on) in `home`, with
+/// its session folder there; arguments and stdio are left to the caller.
+fn tool_cmd(home: &Home) -> Command {
+    let mut cmd = home.std_cmd("zs-tool");
+    cmd.env("ZS_SESSION_DIR", home.path().join("session"));
+    cmd
 }
 
-/// The next line that `f` accepts, within 20 s; every line read is kept in
-/// `seen` (for the failure message, and for order checks).
-fn next_matching(
-    rx: &Receiver<serde_json::Value>,
-    seen: &mut Vec<serde_json::Value>,
-    f: impl Fn(&serde_json::Value) -> bool,
-) -> serde_json::Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let v = rx
-            .recv_timeout(left)
-            .unwrap_or_else(|_| panic!("no matching line; seen: {seen:?}"));
-        seen.push(v.clone());
-        if f(&v) {
-            return v;
-        }
-    }
+/// Starts zs-tool with `cmd`, stdin kept open ([`Live`]); every wait
+/// within 20 s.
+fn live(cmd: &mut Command) -> Live {
+    Live::start(cmd, "zs-tool", Duration::from_secs(20))
 }
 
-/// Waits at most 20 s for `child` to exit; its exit code.
-fn wait_exit(child: &mut Child) -> i32 {
-    let start = Instant::now();
-    loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            return st.code().unwrap_or(-1);
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("zs-tool did not exit within 20 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// The JSON lines of stdout up to and including the next one `f` accepts,
+/// all within the bound; lines that are not JSON are passed over.
+fn until(live: &mut Live, f: impl Fn(&Value) -> bool) -> Vec<Value> {
+    live.until(|l| serde_json::from_str(l).is_ok_and(|v| f(&v)))
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}
+
+/// The next JSON line that `f` accepts ([`until`]).
+fn next_matching(live: &mut Live, f: impl Fn(&Value) -> bool) -> Value {
+    until(live, f).pop().expect("the matching line")
+}
+
+/// Whether `v` is output of a command that says `started` (the tests'
+/// commands write it once they run).
+fn started(v: &Value) -> bool {
+    v["type"] == "tool_output" && v["text"].as_str().unwrap_or("").contains("started")
+}
+
+/// After an interrupt: `refused`, the result of a call that came after it,
+/// says so; the end of input ends zs-tool with 130; and the call (it would
+/// have touched `ran`) did not run.
+fn assert_refused_after_the_interrupt(live: Live, home: &Home, refused: &Value) {
+    assert!(
+        refused["content"].as_str().unwrap().contains("interrupted"),
+        "{refused}"
+    );
+    assert_eq!(live.finish().status.code(), Some(130));
+    assert!(
+        !home.path().join("ran").exists(),
+        "no call runs after an interrupt"
+    );
 }

@@ -6,29 +6,19 @@
 //! round_end lines still pass, after the round's "interrupted" results.
 //! Every wait is bounded.
 
-use crate::common::Home;
-use crate::{lines, next_matching, wait_exit};
+use crate::common::{Home, Live};
+use crate::{assert_refused_after_the_interrupt, live, started, tool_cmd, until};
 use serde_json::{Value, json};
-use std::io::Write;
-use std::process::{Child, ChildStdin, Stdio};
-use std::sync::mpsc::Receiver;
 
 const ROUND_END: &str = r#"{"type":"round_end"}"#;
 
-/// zs-tool as the wrapper runs it (permission checks on), in `home`, with
-/// stdin kept open by the caller.
-fn start(home: &Home) -> (Child, ChildStdin, Receiver<Value>) {
-    let mut child = home
-        .std_cmd("zs-tool")
-        .env("ZS_SESSION_DIR", home.path().join("session"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rx = lines(&mut child);
-    let stdin = child.stdin.take().unwrap();
-    (child, stdin, rx)
+/// zs-tool as the wrapper runs it, in a home that holds `a.txt`, with
+/// stdin kept open.
+fn start() -> (Home, Live) {
+    let home = Home::new();
+    std::fs::write(home.path().join("a.txt"), "hello\n").unwrap();
+    let live = live(&mut tool_cmd(&home));
+    (home, live)
 }
 
 fn assistant(calls: &[(&str, &str, Value)]) -> Value {
@@ -44,19 +34,14 @@ fn allow(id: &str) -> Value {
 }
 
 /// Writes one round: its lines, then round_end; stdin stays open.
-fn send_round(stdin: &mut ChildStdin, round: &[Value]) {
-    for l in round {
-        writeln!(stdin, "{l}").unwrap();
-    }
-    writeln!(stdin, "{ROUND_END}").unwrap();
-    stdin.flush().unwrap();
+fn send_round(live: &mut Live, round: &[Value]) {
+    live.send_lines(round);
+    live.send_lines(&[ROUND_END]);
 }
 
 /// Every line up to and including the next round_end.
-fn read_round(rx: &Receiver<Value>) -> Vec<Value> {
-    let mut seen = Vec::new();
-    next_matching(rx, &mut seen, |v| v["type"] == "round_end");
-    seen
+fn read_round(live: &mut Live) -> Vec<Value> {
+    until(live, |v| v["type"] == "round_end")
 }
 
 /// The lines of a round as `type` or `type call_id`, output deltas left
@@ -81,9 +66,7 @@ fn result<'a>(round: &'a [Value], id: &str) -> &'a Value {
 
 #[test]
 fn each_rounds_results_come_before_its_round_end_and_later_rounds_run_with_stdin_open() {
-    let home = Home::new();
-    std::fs::write(home.path().join("a.txt"), "hello\n").unwrap();
-    let (mut child, mut stdin, rx) = start(&home);
+    let (home, mut live) = start();
 
     // Round 1: call_1 is allowed; call_2 never gets a decision, and the
     // round's end settles it as the end of input would.
@@ -91,8 +74,8 @@ fn each_rounds_results_come_before_its_round_end_and_later_rounds_run_with_stdin
         ("call_1", "read", json!({"path": "a.txt"})),
         ("call_2", "bash", json!({"command": "touch never"})),
     ]);
-    send_round(&mut stdin, &[a1.clone(), allow("call_1")]);
-    let r1 = read_round(&rx);
+    send_round(&mut live, &[a1.clone(), allow("call_1")]);
+    let r1 = read_round(&mut live);
     assert_eq!(
         shape(&r1),
         [
@@ -131,8 +114,8 @@ fn each_rounds_results_come_before_its_round_end_and_later_rounds_run_with_stdin
         "bash",
         json!({"command": "echo two > r2.txt; cat r2.txt"}),
     )]);
-    send_round(&mut stdin, &[a2, allow("call_1")]);
-    let r2 = read_round(&rx);
+    send_round(&mut live, &[a2, allow("call_1")]);
+    let r2 = read_round(&mut live);
     assert_eq!(
         shape(&r2),
         [
@@ -153,37 +136,27 @@ fn each_rounds_results_come_before_its_round_end_and_later_rounds_run_with_stdin
         std::fs::read_to_string(home.path().join("r2.txt")).unwrap(),
         "two\n"
     );
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "zs-tool exited before its input ended"
-    );
+    assert!(live.running(), "zs-tool exited before its input ended");
 
-    drop(stdin);
-    assert_eq!(wait_exit(&mut child), 0);
+    assert_eq!(live.finish().status.code(), Some(0));
 }
 
 #[test]
 fn after_an_interrupt_round_end_still_passes_after_the_rounds_interrupted_results() {
-    let home = Home::new();
-    std::fs::write(home.path().join("a.txt"), "hello\n").unwrap();
-    let (mut child, mut stdin, rx) = start(&home);
+    let (home, mut live) = start();
 
     let a1 = assistant(&[
         ("c1", "bash", json!({"command": "echo started; sleep 300"})),
         ("c2", "read", json!({"path": "a.txt"})),
     ]);
-    send_round(&mut stdin, &[a1, allow("c1"), allow("c2")]);
-    let mut seen = Vec::new();
-    next_matching(&rx, &mut seen, |v| {
-        v["type"] == "tool_output" && v["text"].as_str().unwrap_or("").contains("started")
-    });
+    send_round(&mut live, &[a1, allow("c1"), allow("c2")]);
+    let mut r1 = until(&mut live, started);
     let st = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args(["-INT", &live.pid().to_string()])
         .status()
         .unwrap();
     assert!(st.success());
-    let mut r1 = seen;
-    r1.extend(read_round(&rx));
+    r1.extend(read_round(&mut live));
     assert_eq!(
         shape(&r1),
         [
@@ -208,27 +181,18 @@ fn after_an_interrupt_round_end_still_passes_after_the_rounds_interrupted_result
     // run: once interrupted, a call's result follows its message at once,
     // without waiting for the decision.
     send_round(
-        &mut stdin,
+        &mut live,
         &[
             assistant(&[("c3", "bash", json!({"command": "touch ran"}))]),
             allow("c3"),
         ],
     );
-    let r2 = read_round(&rx);
+    let r2 = read_round(&mut live);
     assert_eq!(
         shape(&r2),
         ["assistant", "tool_result c3", "permission c3", "round_end"],
         "{r2:#?}"
     );
     let refused = result(&r2, "c3");
-    assert!(
-        refused["content"].as_str().unwrap().contains("interrupted"),
-        "{refused}"
-    );
-    drop(stdin);
-    assert_eq!(wait_exit(&mut child), 130);
-    assert!(
-        !home.path().join("ran").exists(),
-        "no call runs after an interrupt"
-    );
+    assert_refused_after_the_interrupt(live, &home, refused);
 }
