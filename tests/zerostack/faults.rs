@@ -222,3 +222,39 @@ fn ctrl_c_while_the_model_streams_leaves_a_session_that_goes_on() {
     assert_eq!(texts.first().map(String::as_str), Some("tell me"));
     assert_eq!(texts.last().map(String::as_str), Some("go on"));
 }
+
+#[test]
+fn sigterm_to_the_wrapper_alone_lets_the_round_finish_then_stops() {
+    // A duration no other test uses, so its process can be found.
+    let sleep = ["sleep", "1.7321"];
+    let t = Agent::new(vec![
+        call("c1", "bash", json!({"command": "sleep 1.7321; echo woke"})),
+        Reply::text("Picked up after the stop."),
+    ]);
+    let mut child = t.spawn(&["--yolo", "-p", "nap"], "");
+    wait_for("the command to start", Duration::from_secs(20), || {
+        !pids_of(&sleep).is_empty()
+    });
+    // The wrapper only: the stages go on with the round in hand.
+    signal(child.id(), "TERM");
+    let (code, stdout, stderr) = wait_bounded(&mut child, Duration::from_secs(20));
+    assert_eq!(code, Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    // The command ran to its end and its result was stored; no round
+    // started after the signal.
+    assert_eq!(t.requests().len(), 1);
+    let id = t.last_session();
+    let ctx = assert_calls_answered(&t, &id);
+    let result = ctx
+        .iter()
+        .find(|e| e["type"] == "tool_result" && e["call_id"] == "c1")
+        .unwrap();
+    assert_eq!(result["is_error"], false, "{result}");
+    assert_eq!(content_text(&result["content"]).trim(), "woke");
+    assert_eq!(t.session(&["state", &id]), "model\n");
+    // -c with no new message asks the model for the next step.
+    let run = t.run(&["-c"], "");
+    run.assert_code(0);
+    assert_eq!(run.stdout, "Picked up after the stop.\n");
+}
