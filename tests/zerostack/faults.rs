@@ -258,3 +258,37 @@ fn sigterm_to_the_wrapper_alone_lets_the_round_finish_then_stops() {
     run.assert_code(0);
     assert_eq!(run.stdout, "Picked up after the stop.\n");
 }
+
+#[test]
+fn a_model_call_failing_in_a_later_round_stops_every_stage_and_keeps_the_rounds_before() {
+    let t = Agent::new(vec![
+        call("c1", "write", json!({"path": "a.txt", "content": "a\n"})),
+        Reply {
+            fault: Some(Fault::Status {
+                status: 400,
+                retry_after: None,
+                body: Some(r#"{"error":{"message":"context too long"}}"#.into()),
+            }),
+            ..Reply::default()
+        },
+        Reply::text("Back again."),
+    ]);
+    let run = t.run(&["--yolo", "-p", "write a"], "");
+    run.assert_code(4);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr.contains("zs-chat exit 4") && run.stderr.contains("zerostack -c"),
+        "{}",
+        run.dump()
+    );
+    assert_eq!(t.requests().len(), 2);
+    // The first round is stored whole; the session waits for the model.
+    assert!(t.file("a.txt").exists());
+    let id = t.last_session();
+    assert_calls_answered(&t, &id);
+    assert_eq!(t.session(&["state", &id]), "model\n");
+    let run = t.run(&["-c"], "");
+    run.assert_code(0);
+    assert_eq!(run.stdout, "Back again.\n");
+    assert_eq!(call_ids(&t.messages(2)), ["c1"]);
+}
