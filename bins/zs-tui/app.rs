@@ -409,6 +409,9 @@ impl App {
                 self.signal = Some(s);
                 self.quit = true;
             }
+            // The reader thread is not paused here (no key came): the
+            // terminal is not asked where its cursor is on the way back.
+            Msg::Stop => self.suspend(term, false),
         }
     }
 

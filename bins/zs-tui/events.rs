@@ -27,8 +27,11 @@ pub enum Msg {
     TermGone(String),
     Run(Child, RunEvent),
     Ask(Ask),
-    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT from outside.
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT from outside: quit.
     Signal(i32),
+    /// SIGTSTP from outside (`kill -TSTP`; in raw mode Ctrl-Z is a key):
+    /// suspend as Ctrl-Z does.
+    Stop,
 }
 
 /// Keys after which the reader waits for the main thread before reading
@@ -77,20 +80,36 @@ pub fn spawn_term_reader(tx: Sender<Msg>) -> std::io::Result<Sender<()>> {
 
 /// Forwards SIGTERM, SIGHUP, SIGINT and SIGQUIT (from `kill`: in raw mode
 /// Ctrl-C and Ctrl-\ are keys, not signals) to the main loop, so each ends
-/// zs-tui the orderly way: the run cancelled, the terminal restored.
+/// zs-tui the orderly way: the run cancelled, the terminal restored. SIGTSTP
+/// becomes [`Msg::Stop`]: its default action would stop the process with
+/// the terminal still in raw mode and on the alternate screen, so the main
+/// loop restores the terminal first and then stops ([`stop`]).
 pub fn spawn_signals(tx: Sender<Msg>) -> std::io::Result<()> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])?;
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGTSTP};
+    let mut signals =
+        signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGTSTP])?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
             for s in signals.forever() {
-                if tx.send(Msg::Signal(s)).is_err() {
+                let msg = if s == SIGTSTP {
+                    Msg::Stop
+                } else {
+                    Msg::Signal(s)
+                };
+                if tx.send(msg).is_err() {
                     return;
                 }
             }
         })?;
     Ok(())
+}
+
+/// Stops the process until SIGCONT, as SIGTSTP's default action would.
+/// SIGTSTP itself has a handler now (it only wakes the main loop), so the
+/// stop is SIGSTOP, which cannot be caught.
+pub fn stop() {
+    let _ = signal_hook::low_level::emulate_default_handler(signal_hook::consts::SIGTSTP);
 }
 
 #[cfg(test)]

@@ -62,7 +62,7 @@ impl App {
             return;
         }
         if ctrl && k.code == KeyCode::Char('z') {
-            self.suspend(term);
+            self.suspend(term, true);
             return;
         }
         // The view's own keys work whatever is open.
@@ -425,7 +425,7 @@ impl App {
             .arg("sh")
             .arg(&path)
             .status();
-        let _ = term.resume();
+        let _ = term.resume(true);
         match status {
             Ok(s) if s.success() => match std::fs::read_to_string(&path) {
                 Ok(text) => {
@@ -448,11 +448,14 @@ impl App {
         let _ = std::fs::remove_file(&path);
     }
 
-    /// Ctrl-Z: back to the shell until `fg`.
-    fn suspend(&mut self, term: &mut Term) {
+    /// Ctrl-Z, or SIGTSTP from outside: the terminal restored, then back
+    /// to the shell until `fg`. `reader_paused`: the terminal reader waits
+    /// for the main thread (after a Ctrl-Z key), so in inline mode the
+    /// terminal can be asked where the shell left the cursor.
+    pub fn suspend(&mut self, term: &mut Term, reader_paused: bool) {
         let _ = term.suspend();
-        let _ = signal_hook::low_level::raise(signal_hook::consts::SIGTSTP);
+        crate::events::stop();
         // Here again after SIGCONT.
-        let _ = term.resume();
+        let _ = term.resume(reader_paused);
     }
 }

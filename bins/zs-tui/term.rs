@@ -175,7 +175,10 @@ impl Term {
     }
 
     /// Back to our modes after [`Term::suspend`]; everything is redrawn.
-    pub fn resume(&mut self) -> io::Result<()> {
+    /// `ask_cursor`: in inline mode, ask the terminal where the cursor is,
+    /// which needs the reader thread paused; otherwise the live area starts
+    /// on the last row.
+    pub fn resume(&mut self, ask_cursor: bool) -> io::Result<()> {
         if let Ok((w, h)) = crossterm::terminal::size() {
             self.width = w.max(1);
             self.height = h.max(1);
@@ -186,8 +189,12 @@ impl Term {
             // below its output: the live area starts there. The reader
             // thread waits for us meanwhile (events.rs), so the answer to
             // the query is ours to read.
-            self.used_top =
-                crossterm::cursor::position().map_or(self.height.saturating_sub(1), |(_, y)| y);
+            let last = self.height.saturating_sub(1);
+            self.used_top = if ask_cursor {
+                crossterm::cursor::position().map_or(last, |(_, y)| y)
+            } else {
+                last
+            };
         }
         Ok(())
     }

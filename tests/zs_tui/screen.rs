@@ -351,3 +351,72 @@ fn a_signal_from_outside_cancels_the_run_and_restores_the_terminal() {
         assert_session_valid(&t, &id);
     }
 }
+
+/// The state letter of /proc/PID/stat (`T` when stopped).
+fn proc_state(pid: u32) -> char {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    stat.rfind(')')
+        .and_then(|i| stat[i + 1..].trim_start().chars().next())
+        .unwrap_or('?')
+}
+
+#[test]
+fn a_stop_from_outside_or_ctrl_z_restores_the_terminal_and_cont_brings_it_back() {
+    let mut t = Tui::new(vec![
+        Reply::text("Before the stop."),
+        Reply::text("After it."),
+    ]);
+    let before = "printf 'shell line before\\n'";
+    t.launch_in_shell(&bin("zs-tui"), &[], before, WIDTH, HEIGHT);
+    t.wait_ready();
+    t.submit("one");
+    t.wait_for("Before the stop.");
+    t.wait_idle();
+    let app = t.app_pid();
+    for how in ["kill -TSTP", "Ctrl-Z"] {
+        if how == "Ctrl-Z" {
+            t.send_keys(&["C-z"]);
+        } else {
+            kill(app, "TSTP");
+        }
+        wait_for_cond("zs-tui to stop", || proc_state(app) == 'T');
+        // The alternate screen was left before the stop: the shell's
+        // screen is back.
+        let s = t.wait_until(how, |s| s.contains("shell line before"));
+        assert!(!s.contains("Before the stop."), "{how}: {s}");
+        kill(app, "CONT");
+        let s = t.wait_until(how, |s| s.contains("Before the stop."));
+        assert!(s.status().contains(MODEL), "{how}: redrawn\n{s}");
+        assert_ne!(proc_state(app), 'T');
+    }
+    // Keys work again.
+    t.submit("two");
+    t.wait_for("After it.");
+}
+
+#[test]
+fn inline_mode_comes_back_after_a_stop_from_outside() {
+    let mut t = Tui::new(vec![
+        Reply::text("Inline before."),
+        Reply::text("Inline after."),
+    ]);
+    let before = "printf 'shell line before\\n'";
+    t.launch_in_shell(&bin("zs-tui"), &["--inline"], before, WIDTH, HEIGHT);
+    t.wait_ready();
+    t.submit("one");
+    t.wait_for("Inline before.");
+    t.wait_until("the run to end", |s| !s.contains("· running"));
+    let app = t.app_pid();
+    kill(app, "TSTP");
+    wait_for_cond("zs-tui to stop", || proc_state(app) == 'T');
+    // The live area (prompt and status bar) is cleared; the transcript
+    // stays in the scrollback.
+    t.wait_until("the live area to go", |s| !s.contains(MODEL));
+    kill(app, "CONT");
+    t.wait_until("the status bar back", |s| s.contains(MODEL));
+    // No cursor query on the way back (the reader thread was not paused):
+    // the live area starts on the last row, below whatever the shell wrote.
+    t.submit("two");
+    let s = t.wait_for("Inline after.");
+    assert!(s.rows[HEIGHT as usize - 1].contains(MODEL), "{s}");
+}
