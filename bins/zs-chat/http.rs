@@ -2,11 +2,24 @@
 //! the streaming body, and make cancel and the stream's idle timeout work
 //! while a read blocks.
 //!
-//! Each attempt gets its own ureq `Agent`, because `Agent::shutdown` (how a
-//! blocked read is broken off) is permanent. A [`Guard`] holds the agent of
-//! the attempt in flight; SIGINT/SIGTERM and the idle watchdog both act by
-//! shutting it down and setting a flag, and the reader checks the flags to
-//! tell such an end from a real one.
+//! Connections: one ureq `Agent` serves every attempt of every round of a
+//! zs-chat process, and its pool keeps one idle connection to the provider
+//! between calls, so a round after the first pays no TCP connect and no TLS
+//! handshake. A connection goes back to the pool only when its response
+//! body was read to its end: a stream's body is read on past its terminal
+//! event ([`Guard::finish_body`], bounded), an error body when it is short
+//! enough to read whole. ureq probes a pooled connection before reusing it
+//! (one that the server closed is dropped) and keeps it at most
+//! [`POOL_IDLE`]. A request that fails on a reused connection before a
+//! response came (the server closed it just as the request went out) is
+//! sent again at once on a new connection, once, without a `retry` event.
+//!
+//! `Agent::shutdown` (how a blocked read is broken off) is permanent, so a
+//! [`Guard`] holds the agent: SIGINT/SIGTERM and the idle watchdog both act
+//! by shutting it down, which takes it out of the guard, and setting a flag;
+//! the reader checks the flags to tell such an end from a real one. The
+//! next attempt after that, or after a transport failure, builds a new
+//! agent.
 //!
 //! One guard serves every round of a zs-chat process. Its cancel flag is
 //! set in the signal handler itself, so a signal that came while zs-chat
@@ -25,12 +38,19 @@
 //! backoff and jitter, or after the server's `Retry-After`/`retry-after-ms`;
 //! each retry is announced with a `retry` event first. Nothing is retried
 //! once the body has begun. The API key never appears in a message.
+//!
+//! Which connection a request went out on is told by counting the
+//! connections the agent sets out to make ([`Counted`], through ureq's
+//! `unversioned` transport API, pinned by Cargo.lock): a request during
+//! which the count did not move went out on a pooled one.
 
 use crate::providers::{Framing, Request};
 use std::io::Read;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{ConnectionDetails, Connector, DefaultConnector};
 use zerostack::config::{Provider, RetryConfig, Timeouts};
 use zerostack::error::{Error, Kind};
 use zerostack::protocol::Retry;
@@ -44,8 +64,32 @@ pub const RETRY_STATUS: &[u16] = &[408, 409, 425, 429, 500, 502, 503, 504, 529];
 pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
 
 /// How much of an error body is read, and how long its message may be.
+/// An error body read whole leaves its connection for the next attempt.
 const ERROR_BODY_MAX: u64 = 64 * 1024;
 const MESSAGE_MAX: usize = 300;
+
+/// The longest a connection waits in the pool for the next call. Servers
+/// close idle connections after their own timeout: 60 s is the usual floor
+/// of the large providers' load balancers (nginx keeps 75 s), and NAT
+/// gateways, which drop idle flows silently (no FIN for the probe to see),
+/// after minutes. Staying under all of those means a pooled connection is
+/// almost never dead unnoticed. Servers that close sooner (uvicorn and Node
+/// keep 5 s) do so with a FIN, which ureq's probe sees before reuse; the
+/// rare close that crosses our request is sent again at once (see
+/// [`send`]).
+pub const POOL_IDLE: Duration = Duration::from_secs(45);
+
+/// What may follow a stream's terminal event before its body ends: the
+/// chunked terminator, maybe a blank line or a `[DONE]` the decoder did
+/// not wait for. More than this and the connection is let go instead.
+const DRAIN_MAX: u64 = 16 * 1024;
+
+/// How long the end of the body may take after the terminal event. A
+/// server sends it with or right after that event, so this is only ever
+/// waited out by a server that holds the stream open; the guard then
+/// stops reading on after the terminal event for the rest of the process
+/// (each later call connects anew, as if there were no pool).
+const DRAIN_WAIT: Duration = Duration::from_millis(200);
 
 /// The retry policy: attempts in all and the backoff range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,14 +150,22 @@ struct Inner {
     cv: Condvar,
     /// Set by the signal handler (signal_hook::flag) and by [`Guard::cancel`].
     cancelled: Arc<AtomicBool>,
+    /// Set when the watchdog broke a read off since it was last armed.
     idle_fired: AtomicBool,
     /// Milliseconds since `start` of the last body read.
     last_read_ms: AtomicU64,
     start: Instant,
+    /// Connections the agents set out to make ([`Counted`]).
+    connects: Arc<AtomicU64>,
+    /// The server held a stream open after its terminal event once: bodies
+    /// are no longer read on past it ([`Guard::finish_body`]).
+    holds_open: AtomicBool,
 }
 
 #[derive(Default)]
 struct Slot {
+    /// The agent of every attempt, kept across calls for its pool; None
+    /// before the first attempt and after a shutdown or a transport failure.
     agent: Option<ureq::Agent>,
     /// The idle limit while a body is being read.
     idle: Option<Duration>,
@@ -136,6 +188,8 @@ impl Guard {
                 idle_fired: AtomicBool::new(false),
                 last_read_ms: AtomicU64::new(0),
                 start: Instant::now(),
+                connects: Arc::new(AtomicU64::new(0)),
+                holds_open: AtomicBool::new(false),
             }),
         }
     }
@@ -166,7 +220,8 @@ impl Guard {
         Ok(())
     }
 
-    /// Stops the call: the request in flight is shut down, sleeps wake.
+    /// Stops the call: the request in flight is shut down (and with it the
+    /// pool), sleeps wake.
     pub fn cancel(&self) {
         self.inner.cancelled.store(true, Ordering::SeqCst);
         let agent = self.slot().agent.take();
@@ -185,30 +240,70 @@ impl Guard {
         self.inner.idle_fired.load(Ordering::SeqCst)
     }
 
-    /// Holds `agent` so a cancel can shut it down. False when the call was
-    /// already cancelled (the caller must stop).
-    fn set_agent(&self, agent: &ureq::Agent) -> bool {
-        self.slot().agent = Some(agent.clone());
+    /// The agent for the next attempt: the one kept from earlier attempts,
+    /// else a new one, held here so a cancel can shut it down. None when
+    /// the call was cancelled (the caller must stop).
+    fn agent(&self, t: &Timeouts) -> Option<ureq::Agent> {
+        let agent = self
+            .slot()
+            .agent
+            .get_or_insert_with(|| new_agent(t, &self.inner.connects))
+            .clone();
         // A cancel that came before the agent was stored found nothing to
         // shut down; it set the flag first, so it is seen here.
-        !self.cancelled()
+        (!self.cancelled()).then_some(agent)
     }
 
-    fn clear_agent(&self) {
+    /// Lets go of the agent (and its pool): the next attempt builds a new
+    /// one.
+    fn drop_agent(&self) {
         self.slot().agent = None;
     }
 
-    /// Lets go of the agent of a call whose body was read: its connection
-    /// closes rather than idling while zs-chat waits for the next round,
-    /// whose call gets an agent of its own.
-    pub fn release(&self) {
-        self.clear_agent();
+    /// Connections set out to be made so far, by every agent.
+    fn connects(&self) -> u64 {
+        self.inner.connects.load(Ordering::SeqCst)
+    }
+
+    /// Reads what is left of a body whose stream is complete (its terminal
+    /// event seen), so that its connection goes back to the pool for the
+    /// next call: at most [`DRAIN_MAX`] bytes for at most [`DRAIN_WAIT`].
+    /// A body that goes on past that, or ends in an error, is dropped with
+    /// its connection; one that is still open after [`DRAIN_WAIT`] makes the
+    /// guard drop every later body at once. True when the body ended.
+    pub fn finish_body(&self, mut body: impl Read) -> bool {
+        if self.cancelled() || self.inner.holds_open.load(Ordering::SeqCst) {
+            return false;
+        }
+        // Reads are not counted as progress here (no touch): the wait is
+        // bounded as a whole.
+        self.arm_idle(DRAIN_WAIT);
+        let mut buf = [0u8; 4096];
+        let mut left = DRAIN_MAX;
+        let ended = loop {
+            match body.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(n) if (n as u64) < left => left -= n as u64,
+                Ok(_) => break false,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => break false,
+            }
+        };
+        self.disarm_idle();
+        if self.idle_fired() {
+            // The watchdog shut the agent down (a shutdown can look like an
+            // end, so `ended` says nothing then).
+            self.inner.holds_open.store(true, Ordering::SeqCst);
+            return false;
+        }
+        ended && !self.cancelled()
     }
 
     /// Starts watching the body: when no read completes for `idle`, the
     /// agent is shut down and [`Guard::idle_fired`] turns true.
     pub fn arm_idle(&self, idle: Duration) {
         self.touch();
+        self.inner.idle_fired.store(false, Ordering::SeqCst);
         let start_thread = {
             let mut s = self.slot();
             s.idle = Some(idle);
@@ -291,8 +386,27 @@ pub fn interrupted() -> Error {
     Error::new(Kind::Interrupted, "interrupted")
 }
 
-/// One agent for one attempt.
-fn agent(t: &Timeouts) -> ureq::Agent {
+/// Counts the connections an agent sets out to make. It is first in the
+/// connector chain, so a connect that fails is counted too; a pooled
+/// connection is reused without calling the chain at all.
+#[derive(Debug)]
+struct Counted(Arc<AtomicU64>);
+
+impl Connector<()> for Counted {
+    type Out = ();
+
+    fn connect(
+        &self,
+        _: &ConnectionDetails,
+        chained: Option<()>,
+    ) -> Result<Option<()>, ureq::Error> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(chained)
+    }
+}
+
+/// An agent with zs-chat's settings, its connects counted in `connects`.
+fn new_agent(t: &Timeouts, connects: &Arc<AtomicU64>) -> ureq::Agent {
     let ms = Duration::from_millis;
     let config = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -313,8 +427,14 @@ fn agent(t: &Timeouts) -> ureq::Agent {
         // passes the request through, in pieces when the body is larger.
         .input_buffer_size(64 * 1024)
         .output_buffer_size(16 * 1024)
+        // One call at a time goes to one provider: one idle connection is
+        // all a later call can use.
+        .max_idle_connections(1)
+        .max_idle_connections_per_host(1)
+        .max_idle_age(POOL_IDLE)
         .build();
-    ureq::Agent::new_with_config(config)
+    let connector = Counted(Arc::clone(connects)).chain(DefaultConnector::new());
+    ureq::Agent::with_parts(config, connector, DefaultResolver::default())
 }
 
 /// What one failed attempt says about the next.
@@ -326,12 +446,37 @@ struct Failure {
     wait: Option<Duration>,
     /// Short, for the `retry` event (`HTTP 429`, `connection refused`).
     reason: String,
+    /// The connection failed (no response came): the agent is let go.
+    transport: bool,
+    /// ... on a pooled connection, which the server may have closed as the
+    /// request went out: worth sending again at once on a new one.
+    stale: bool,
+}
+
+impl Failure {
+    /// A failure that ends the call as it is.
+    fn fatal(error: Error) -> Failure {
+        Failure {
+            error,
+            retry: false,
+            wait: None,
+            reason: String::new(),
+            transport: false,
+            stale: false,
+        }
+    }
 }
 
 /// Sends `req` with `body` (the request body already encoded), retrying by
 /// `policy`; `on_retry` is called before each wait. Returns the body of the
 /// successful response, to be read as a stream; the agent stays in `guard`
 /// so a cancel or the idle watchdog can break the read off.
+///
+/// A request that failed on a pooled connection before a response came is
+/// sent again at once on a new connection, once per call, without a
+/// `retry` event or a wait, and without counting as an attempt: the server
+/// closed an idle connection just as it was reused, which says nothing of
+/// the server.
 #[allow(clippy::too_many_arguments)]
 pub fn send(
     req: &Request,
@@ -344,6 +489,7 @@ pub fn send(
     on_retry: &mut dyn FnMut(&Retry) -> Result<(), Error>,
 ) -> Result<ureq::Body, Error> {
     let mut attempt = 1;
+    let mut resent = false;
     loop {
         if guard.cancelled() {
             return Err(interrupted());
@@ -352,9 +498,15 @@ pub fn send(
             Ok(b) => return Ok(b),
             Err(f) => f,
         };
-        guard.clear_agent();
+        if f.transport {
+            guard.drop_agent();
+        }
         if guard.cancelled() {
             return Err(interrupted());
+        }
+        if f.stale && !resent {
+            resent = true;
+            continue;
         }
         if !f.retry {
             return Err(redact(f.error, key));
@@ -410,15 +562,10 @@ fn attempt_once(
     provider: &Provider,
     guard: &Guard,
 ) -> Result<ureq::Body, Failure> {
-    let agent = agent(&provider.timeouts);
-    if !guard.set_agent(&agent) {
-        return Err(Failure {
-            error: interrupted(),
-            retry: false,
-            wait: None,
-            reason: String::new(),
-        });
-    }
+    let Some(agent) = guard.agent(&provider.timeouts) else {
+        return Err(Failure::fatal(interrupted()));
+    };
+    let connects = guard.connects();
     let mut rb = agent
         .post(&req.url)
         .header("Content-Type", "application/json")
@@ -434,7 +581,10 @@ fn attempt_once(
     }
     let resp = match rb.send(body) {
         Ok(r) => r,
-        Err(e) => return Err(transport_failure(e, req, provider)),
+        Err(e) => {
+            let reused = guard.connects() == connects;
+            return Err(transport_failure(e, req, provider, reused));
+        }
     };
     let status = resp.status().as_u16();
     let json_body = resp
@@ -447,40 +597,35 @@ fn attempt_once(
     }
     let wait = retry_after(resp.headers());
     let mut raw = Vec::new();
-    // A body cut short still says something; the error is the status.
+    // A body cut short still says something; the error is the status. One
+    // read to its end leaves its connection in the pool for the next
+    // attempt; a longer one is dropped with it. A server that stalls in it
+    // is given the stream's idle limit.
+    guard.arm_idle(Duration::from_millis(provider.timeouts.idle_ms));
     let _ = resp
         .into_body()
         .into_reader()
         .take(ERROR_BODY_MAX)
         .read_to_end(&mut raw);
+    guard.disarm_idle();
     let message = error_message(&String::from_utf8_lossy(&raw));
     let name = &provider.name;
     if (200..300).contains(&status) {
         // A 200 with a JSON body where a stream was asked for: a proxy or
         // server that reports errors this way, or one that ignored
         // `stream: true`. Either way there is no stream to read.
-        return Err(Failure {
-            error: Error::upstream(format!(
-                "provider '{name}' answered with a JSON body instead of a stream: {message}"
-            )),
-            retry: false,
-            wait: None,
-            reason: String::new(),
-        });
+        return Err(Failure::fatal(Error::upstream(format!(
+            "provider '{name}' answered with a JSON body instead of a stream: {message}"
+        ))));
     }
     if status == 401 || status == 403 {
         let check = match &provider.api_key_env {
             Some(var) => format!("check {var}"),
             None => format!("check the key of provider '{name}' (api_key_env in the config)"),
         };
-        return Err(Failure {
-            error: Error::auth(format!(
-                "provider '{name}' rejected the API key (HTTP {status}): {message}; {check}"
-            )),
-            retry: false,
-            wait: None,
-            reason: String::new(),
-        });
+        return Err(Failure::fatal(Error::auth(format!(
+            "provider '{name}' rejected the API key (HTTP {status}): {message}; {check}"
+        ))));
     }
     Err(Failure {
         error: Error::upstream(format!(
@@ -489,11 +634,14 @@ fn attempt_once(
         retry: RETRY_STATUS.contains(&status),
         wait,
         reason: format!("HTTP {status}: {message}"),
+        transport: false,
+        stale: false,
     })
 }
 
 /// A failure before any response: refused, reset, timed out, unresolvable.
-fn transport_failure(e: ureq::Error, req: &Request, provider: &Provider) -> Failure {
+/// `reused`: the request went out on a pooled connection.
+fn transport_failure(e: ureq::Error, req: &Request, provider: &Provider, reused: bool) -> Failure {
     let t = &provider.timeouts;
     let (what, retry) = match &e {
         ureq::Error::Timeout(ureq::Timeout::Connect) => (
@@ -531,7 +679,21 @@ fn transport_failure(e: ureq::Error, req: &Request, provider: &Provider) -> Fail
         retry,
         wait: None,
         reason: what,
+        transport: true,
+        stale: reused && is_stale(&e),
     }
+}
+
+/// Whether `e`, on a pooled connection, is how one closed by the server
+/// looks: the connection ended, was reset or refused the write. A timeout
+/// is not: the server is there, only slow, and may be working on the
+/// request.
+fn is_stale(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind as K;
+    matches!(e, ureq::Error::Io(io) if matches!(
+        io.kind(),
+        K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe
+    ))
 }
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
@@ -766,6 +928,92 @@ mod tests {
         let e = redact(Error::upstream("bad key sk-123456"), Some("sk-123456"));
         assert_eq!(e.message, "bad key [redacted]");
         assert_eq!(without_query("http://h/x?key=abc"), "http://h/x");
+    }
+
+    #[test]
+    fn only_a_closed_or_reset_connection_is_stale() {
+        use std::io::{Error as IoError, ErrorKind as K};
+        for k in [
+            K::UnexpectedEof,
+            K::ConnectionReset,
+            K::ConnectionAborted,
+            K::BrokenPipe,
+        ] {
+            assert!(is_stale(&ureq::Error::Io(IoError::from(k))), "{k:?}");
+        }
+        for e in [
+            ureq::Error::Io(IoError::from(K::ConnectionRefused)),
+            ureq::Error::Io(IoError::from(K::TimedOut)),
+            ureq::Error::Timeout(ureq::Timeout::RecvResponse),
+            ureq::Error::Timeout(ureq::Timeout::SendRequest),
+            ureq::Error::ConnectionFailed,
+            ureq::Error::HostNotFound,
+        ] {
+            assert!(!is_stale(&e), "{e:?}");
+        }
+    }
+
+    /// A reader that counts its reads and fails each.
+    struct Failing<'a>(&'a AtomicU64);
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Err(std::io::Error::from(std::io::ErrorKind::ConnectionReset))
+        }
+    }
+
+    #[test]
+    fn the_rest_of_a_body_is_read_when_it_is_short_and_ends() {
+        let g = Guard::new();
+        assert!(g.finish_body(std::io::Cursor::new(b"data: [DONE]\n\n".to_vec())));
+        assert!(g.finish_body(std::io::empty()));
+        // Just under the bound, in many reads.
+        let under = vec![b' '; DRAIN_MAX as usize - 1];
+        assert!(g.finish_body(std::io::Cursor::new(under)));
+        let over = vec![b' '; DRAIN_MAX as usize + 1];
+        assert!(!g.finish_body(std::io::Cursor::new(over)));
+        let reads = AtomicU64::new(0);
+        assert!(!g.finish_body(Failing(&reads)));
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        // None of that was a server holding a body open.
+        assert!(g.finish_body(std::io::empty()));
+        g.cancel();
+        assert!(
+            !g.finish_body(Failing(&reads)),
+            "nothing is read after a cancel"
+        );
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+    }
+
+    /// A body with nothing more to read that stays open: a read returns
+    /// (an end, as a shutdown can look) only when the watchdog breaks it
+    /// off. Bounded, in case it never does: then the body looks ended and
+    /// the test fails.
+    struct Open(Guard);
+
+    impl Read for Open {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            let end = Instant::now() + Duration::from_secs(20);
+            while !self.0.idle_fired() && Instant::now() < end {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Ok(0)
+        }
+    }
+
+    #[test]
+    fn a_body_still_open_after_the_wait_is_dropped_and_never_waited_for_again() {
+        let g = Guard::new();
+        assert!(
+            !g.finish_body(Open(g.clone())),
+            "the watchdog ended the wait"
+        );
+        assert!(g.idle_fired());
+        // From now on a finished stream's body is dropped unread.
+        let reads = AtomicU64::new(0);
+        assert!(!g.finish_body(Failing(&reads)));
+        assert_eq!(reads.load(Ordering::SeqCst), 0);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //! across its rounds, see docs/protocol.md). The call is made with the
 //! conversation read since the previous `round_end`; after the reply the
 //! `round_end` line is written through unchanged, the conversation is
-//! forgotten, and reading goes on. At the end of input a call is made only
+//! forgotten, and reading goes on; the connection to the provider is kept
+//! for the next round (http.rs). At the end of input a call is made only
 //! when lines came after the last `round_end`; an input with no `round_end`
 //! is one round, answered at its end. SIGINT or SIGTERM while waiting for
 //! input makes no further call: the stage exits interrupted at the next
@@ -211,8 +212,12 @@ fn call<W: Write>(
     )?;
     drop(body);
     let idle = Duration::from_millis(p.timeouts.idle_ms);
-    let (asm, end) = stream(response.into_reader(), wire, guard, idle, out, p)?;
-    guard.release();
+    let mut reader = response.into_reader();
+    let (asm, end, open) = stream(&mut reader, wire, guard, idle, out, p)?;
+    // A body read to its end has put its connection back in the pool, and
+    // a broken one goes with its connection; only one whose stream is
+    // complete before its end is kept, to be read on.
+    let rest = open.then_some(reader);
     let has_content = asm.has_content();
     let outcome = match end {
         End::Complete => None,
@@ -235,10 +240,16 @@ fn call<W: Write>(
                 )
             });
             out.emit(&Event::Assistant(msg))?;
-            match refused {
-                Some(m) => Err(Error::upstream(m)),
-                None => Ok(()),
+            if let Some(m) = refused {
+                return Err(Error::upstream(m));
             }
+            // The reply is out (the next stages need not wait); what the
+            // server sends after the terminal event is read now, so the
+            // connection serves the next round.
+            if let Some(rest) = rest {
+                guard.finish_body(rest);
+            }
+            Ok(())
         }
         End::Broken(why) => {
             if has_content {
@@ -258,16 +269,18 @@ fn call<W: Write>(
     }
 }
 
-/// Reads the body to its end (or its break), feeding events through the
-/// decoder into an assembler and writing the deltas as they come.
+/// Reads the body to its end (or its break, or its terminal event),
+/// feeding events through the decoder into an assembler and writing the
+/// deltas as they come. The flag is true when the stream is complete but
+/// its body still open: the terminal event came before the body's end.
 fn stream<R: Read, W: Write>(
-    mut reader: R,
+    reader: &mut R,
     wire: &dyn Wire,
     guard: &Guard,
     idle: Duration,
     out: &mut Writer<W>,
     p: &Provider,
-) -> Result<(Assembler, End), Error> {
+) -> Result<(Assembler, End, bool), Error> {
     let mut asm = Assembler::new();
     let mut dec = wire.decoder();
     let mut framer = Framer::new(wire.framing());
@@ -331,7 +344,8 @@ fn stream<R: Read, W: Write>(
     for ev in asm.take_events() {
         out.emit(&ev)?;
     }
-    Ok((asm, end))
+    let open = !ended && end == End::Complete;
+    Ok((asm, end, open))
 }
 
 /// Feeds events to the decoder, writing the deltas after each. Some(end)

@@ -7,7 +7,9 @@
 //!
 //! Prints its URL (`http://127.0.0.1:PORT`) as one line on stdout, appends
 //! every request it receives to FILE as one NDJSON line (method, path,
-//! headers, body), and serves until it is killed.
+//! headers, body, connection number), and serves until it is killed. The
+//! script's `"keep_alive": true` keeps connections open between requests
+//! (by default each response closes its connection).
 
 #[path = "lib.rs"]
 mod mock;
@@ -51,8 +53,9 @@ fn run() -> Result<(), String> {
     let script_path = script_path.ok_or(USAGE)?;
     let text = std::fs::read_to_string(&script_path)
         .map_err(|e| format!("cannot read '{script_path}': {e}"))?;
-    let script: mock::script::Script =
+    let file: mock::script::ScriptFile =
         serde_json::from_str(&text).map_err(|e| format!("bad script '{script_path}': {e}"))?;
+    let (script, keep_alive) = file.split();
 
     let on_request: Option<mock::server::OnRequest> = match log {
         None => None,
@@ -72,7 +75,7 @@ fn run() -> Result<(), String> {
             }))
         }
     };
-    let server = mock::server::MockServer::start_on(script, port, on_request)
+    let server = mock::server::MockServer::start_on(script, keep_alive, port, on_request)
         .map_err(|e| format!("cannot listen on 127.0.0.1:{port}: {e}"))?;
     {
         let mut out = std::io::stdout().lock();

@@ -1,6 +1,7 @@
 //! What the mock model answers: one [`Reply`] per request, in order. The same
 //! script drives every wire format, so one scenario tests every provider.
-//! A script file for the standalone server is `{"replies":[Reply, ...]}`.
+//! A script file for the standalone server is `{"replies":[Reply, ...]}`
+//! with `repeat_last` and `keep_alive` optional ([`ScriptFile`]).
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -13,6 +14,31 @@ pub struct Script {
     /// instead of an error (for benchmarks that loop).
     #[serde(default)]
     pub repeat_last: bool,
+}
+
+/// A script file for the standalone server: the [`Script`], and whether the
+/// server keeps connections open between requests (see
+/// `MockServer::start_keep_alive`; by default each response closes its
+/// connection).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptFile {
+    pub replies: Vec<Reply>,
+    #[serde(default)]
+    pub repeat_last: bool,
+    #[serde(default)]
+    pub keep_alive: bool,
+}
+
+impl ScriptFile {
+    /// The script, and the keep-alive setting.
+    pub fn split(self) -> (Script, bool) {
+        let script = Script {
+            replies: self.replies,
+            repeat_last: self.repeat_last,
+        };
+        (script, self.keep_alive)
+    }
 }
 
 /// One model reply. Text, reasoning and tool-call arguments are split into
@@ -169,4 +195,15 @@ pub enum Fault {
     StreamError { after: usize, message: String },
     /// Read the request and answer nothing until the client gives up.
     Hang,
+    /// Read the request and close the connection without a word: a server
+    /// that closed an idle keep-alive connection just as the request came.
+    Close,
+    /// Answer in full, then close the connection even when the server keeps
+    /// connections open: a server whose idle timeout ended it before the
+    /// next request.
+    CloseAfterReply,
+    /// Send every event, the terminal one too, but not the end of the body,
+    /// and hold the connection until the client closes it: a server that
+    /// keeps a stream open after it is over.
+    HoldOpen,
 }

@@ -2,16 +2,22 @@
 //! 127.0.0.1 that answers each request with the next scripted reply.
 //!
 //! `MockServer::start(Script)` binds a free port; `.url()` is
-//! `http://127.0.0.1:PORT`; `.requests()` is every request received so far;
-//! dropping the value stops the server. One thread accepts, one thread
-//! serves each connection, and every response ends the connection
-//! (`Connection: close`), so a client never waits on a keep-alive socket.
+//! `http://127.0.0.1:PORT`; `.requests()` is every request received so far,
+//! each with the number of the connection it came on; dropping the value
+//! stops the server. One thread accepts, one thread serves each connection.
+//! By default every response ends its connection (`Connection: close`), so
+//! a client never waits on a keep-alive socket;
+//! `MockServer::start_keep_alive` serves request after request on one
+//! connection instead (`Connection: keep-alive`) until the client closes it
+//! or leaves it idle for [`IDLE_MAX`].
 //!
 //! A streamed reply goes out as `Transfer-Encoding: chunked`, one chunk per
 //! rendered event, flushed at once, so the client sees events as they would
-//! arrive from a real provider. Faults are acted out here: HTTP errors, a
+//! arrive from a real provider; the last event goes out in one write with
+//! the end of the body. Faults are acted out here: HTTP errors, a
 //! cut connection, a malformed event, an idle gap, the format's own error
-//! event, or no answer at all.
+//! event, no answer at all, a connection closed as a request came or right
+//! after a reply, a stream held open after its last event.
 
 use crate::mock::render::{self, Format};
 use crate::mock::script::{Fault, Reply, Script};
@@ -33,6 +39,9 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// The body parsed as JSON (Null when it was not JSON).
     pub body: serde_json::Value,
+    /// The connection it came on: 1 for the first the server accepted, 2
+    /// for the next, and so on.
+    pub connection: u64,
 }
 
 impl Recorded {
@@ -56,6 +65,7 @@ impl Recorded {
             "path": self.path,
             "headers": headers,
             "body": self.body,
+            "connection": self.connection,
         })
     }
 }
@@ -67,6 +77,9 @@ pub type OnRequest = Arc<dyn Fn(&Recorded) + Send + Sync>;
 /// How long a `Hang` fault holds the connection when the client never
 /// gives up.
 const HANG_MAX: Duration = Duration::from_secs(30);
+/// How long a connection may stay idle before (or between) requests; a
+/// keep-alive connection idle for longer is closed.
+pub const IDLE_MAX: Duration = Duration::from_secs(10);
 /// The cap on a request's head (request line and headers).
 const MAX_HEAD: usize = 1 << 20;
 /// The cap on a request body.
@@ -77,6 +90,8 @@ struct State {
     requests: Mutex<Vec<Recorded>>,
     stop: AtomicBool,
     on_request: Option<OnRequest>,
+    /// Serve several requests per connection.
+    keep_alive: bool,
 }
 
 struct Queue {
@@ -105,15 +120,23 @@ pub struct MockServer {
 }
 
 impl MockServer {
-    /// Starts a server on a free port of 127.0.0.1.
+    /// Starts a server on a free port of 127.0.0.1; each response closes
+    /// its connection.
     pub fn start(script: Script) -> MockServer {
-        MockServer::start_on(script, 0, None).expect("mock: cannot bind 127.0.0.1:0")
+        MockServer::start_on(script, false, 0, None).expect("mock: cannot bind 127.0.0.1:0")
     }
 
-    /// Starts a server on `port` (0: a free one); `on_request` sees every
-    /// request as it is recorded.
+    /// [`MockServer::start`], but connections stay open for further
+    /// requests, as a real provider's do.
+    pub fn start_keep_alive(script: Script) -> MockServer {
+        MockServer::start_on(script, true, 0, None).expect("mock: cannot bind 127.0.0.1:0")
+    }
+
+    /// Starts a server on `port` (0: a free one), keeping connections open
+    /// when `keep_alive`; `on_request` sees every request as it is recorded.
     pub fn start_on(
         script: Script,
+        keep_alive: bool,
         port: u16,
         on_request: Option<OnRequest>,
     ) -> std::io::Result<MockServer> {
@@ -128,6 +151,7 @@ impl MockServer {
             requests: Mutex::new(Vec::new()),
             stop: AtomicBool::new(false),
             on_request,
+            keep_alive,
         });
         let st = state.clone();
         let accept = std::thread::Builder::new()
@@ -191,16 +215,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 fn accept_loop(listener: TcpListener, state: Arc<State>) {
+    let mut accepted = 0u64;
     for conn in listener.incoming() {
         if state.stop.load(Ordering::SeqCst) {
             return;
         }
         let Ok(stream) = conn else { continue };
+        accepted += 1;
+        let id = accepted;
         let st = state.clone();
         let _ = std::thread::Builder::new()
             .name("mock-conn".into())
             .spawn(move || {
-                let _ = serve(stream, &st);
+                let _ = serve(stream, id, &st);
             });
     }
 }
@@ -213,8 +240,10 @@ struct Incoming {
     body: Vec<u8>,
 }
 
-fn read_request(stream: &TcpStream) -> std::io::Result<Option<Incoming>> {
-    let mut r = BufReader::new(stream);
+/// Reads the next request of a connection; None when the client closed it
+/// first. `r` is kept for the connection's life, so nothing it read ahead
+/// is lost.
+fn read_request(r: &mut impl BufRead) -> std::io::Result<Option<Incoming>> {
     let mut head_len = 0usize;
     let mut line = String::new();
     // Request line; skip stray blank lines before it (RFC 9112 2.2).
@@ -261,7 +290,7 @@ fn read_request(stream: &TcpStream) -> std::io::Result<Option<Incoming>> {
     let chunked =
         header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
     let body = if chunked {
-        read_chunked(&mut r)?
+        read_chunked(r)?
     } else {
         let len: usize = header("content-length")
             .and_then(|v| v.parse().ok())
@@ -315,15 +344,36 @@ fn bad(msg: &str) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, msg.to_string())
 }
 
-fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+/// Serves the requests of one connection: one, or with keep-alive as many
+/// as the client sends.
+fn serve(stream: TcpStream, id: u64, state: &State) -> std::io::Result<()> {
+    stream.set_read_timeout(Some(IDLE_MAX))?;
     let _ = stream.set_nodelay(true);
-    let Some(req) = read_request(&stream)? else {
-        return Ok(());
-    };
-    if state.stop.load(Ordering::SeqCst) {
-        return Ok(());
+    let mut reader = BufReader::new(&stream);
+    loop {
+        let Some(req) = read_request(&mut reader)? else {
+            return Ok(());
+        };
+        if state.stop.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match answer(req, id, &stream, state)? {
+            Next::Open if state.keep_alive => {}
+            _ => return Ok(()),
+        }
     }
+}
+
+/// What becomes of a connection after a response.
+enum Next {
+    /// It may carry another request (with keep-alive).
+    Open,
+    /// It was closed, or cannot carry another request.
+    Closed,
+}
+
+/// Records `req` and acts out the next reply for it.
+fn answer(req: Incoming, id: u64, stream: &TcpStream, state: &State) -> std::io::Result<Next> {
     let body: serde_json::Value =
         serde_json::from_slice(&req.body).unwrap_or(serde_json::Value::Null);
     let rec = Recorded {
@@ -331,16 +381,19 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
         path: req.path,
         headers: req.headers,
         body,
+        connection: id,
     };
     if let Some(f) = &state.on_request {
         f(&rec);
     }
     lock(&state.requests).push(rec.clone());
     let mut out = stream.try_clone()?;
+    let keep = state.keep_alive;
 
     let Some(format) = Format::from_path(&rec.path) else {
         return simple(
             &mut out,
+            keep,
             404,
             "text/plain",
             &[],
@@ -349,41 +402,62 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
     };
     let reply = lock(&state.replies).next();
     let Some(reply) = reply else {
-        return simple(&mut out, 500, "text/plain", &[], "mock: script exhausted");
+        return simple(
+            &mut out,
+            keep,
+            500,
+            "text/plain",
+            &[],
+            "mock: script exhausted",
+        );
     };
 
-    if let Some(Fault::Status {
-        status,
-        retry_after,
-        body,
-    }) = &reply.fault
-    {
-        let extra: Vec<(&str, &str)> = retry_after
-            .as_deref()
-            .map(|v| vec![("Retry-After", v)])
-            .unwrap_or_default();
-        let body = body.clone().unwrap_or_else(|| {
-            render::error_body(format, *status, &format!("mock: HTTP {status}"))
-        });
-        return simple(&mut out, *status, "application/json", &extra, &body);
-    }
-    if let Some(Fault::Hang) = &reply.fault {
-        return hang(&stream, state);
+    match &reply.fault {
+        Some(Fault::Status {
+            status,
+            retry_after,
+            body,
+        }) => {
+            let extra: Vec<(&str, &str)> = retry_after
+                .as_deref()
+                .map(|v| vec![("Retry-After", v)])
+                .unwrap_or_default();
+            let body = body.clone().unwrap_or_else(|| {
+                render::error_body(format, *status, &format!("mock: HTTP {status}"))
+            });
+            return simple(&mut out, keep, *status, "application/json", &extra, &body);
+        }
+        Some(Fault::Hang) => {
+            hang(stream, state)?;
+            return Ok(Next::Closed);
+        }
+        Some(Fault::Close) => {
+            let _ = stream.shutdown(Shutdown::Both);
+            return Ok(Next::Closed);
+        }
+        _ => {}
     }
 
     let events = render::render(format, &reply, &rec.body);
     write!(
         out,
-        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
-        format.content_type()
+        "HTTP/1.1 200 OK\r\nContent-Type: {}\r\nTransfer-Encoding: chunked\r\nCache-Control: no-cache\r\nConnection: {}\r\n\r\n",
+        format.content_type(),
+        connection_header(keep),
     )?;
     out.flush()?;
+    // The last event goes out with the end of the body, in one write, as
+    // from a server whose handler returns at once: a client that reads on
+    // past the terminal event finds the end there, however loaded the
+    // machine. (Not when a fault comes after it.)
+    let hold_last = matches!(reply.fault, None | Some(Fault::CloseAfterReply));
+    let mut last = None;
     for (i, ev) in events.iter().enumerate() {
         if state.stop.load(Ordering::SeqCst) {
-            return Ok(());
+            return Ok(Next::Closed);
         }
         match &reply.fault {
-            Some(Fault::Disconnect { after }) if *after == i => return cut(&stream),
+            Some(Fault::Disconnect { after }) if *after == i => return cut(stream),
             Some(Fault::Malformed { after }) if *after == i => {
                 chunk(&mut out, &render::malformed(format))?;
             }
@@ -392,41 +466,57 @@ fn serve(stream: TcpStream, state: &State) -> std::io::Result<()> {
             }
             Some(Fault::StreamError { after, message }) if *after == i => {
                 chunk(&mut out, &render::stream_error(format, message))?;
-                return end(&mut out, &stream);
+                return end(&mut out, stream, keep, None);
             }
             _ => {}
         }
         if i > 0 && reply.delay_ms > 0 {
             pause(state, Duration::from_millis(reply.delay_ms));
         }
-        chunk(&mut out, ev)?;
+        if hold_last && i + 1 == events.len() {
+            last = Some(ev.as_str());
+        } else {
+            chunk(&mut out, ev)?;
+        }
     }
     // A fault placed at or past the end happens after the last event.
     match &reply.fault {
-        Some(Fault::Disconnect { after }) if *after >= events.len() => return cut(&stream),
+        Some(Fault::Disconnect { after }) if *after >= events.len() => return cut(stream),
         Some(Fault::Malformed { after }) if *after >= events.len() => {
             chunk(&mut out, &render::malformed(format))?;
         }
         Some(Fault::StreamError { after, message }) if *after >= events.len() => {
             chunk(&mut out, &render::stream_error(format, message))?;
         }
+        Some(Fault::CloseAfterReply) => return end(&mut out, stream, false, last),
+        Some(Fault::HoldOpen) => {
+            hang(stream, state)?;
+            return Ok(Next::Closed);
+        }
         _ => {}
     }
-    end(&mut out, &stream)
+    end(&mut out, stream, keep, last)
 }
 
-/// A whole (non-streamed) response.
+fn connection_header(keep_alive: bool) -> &'static str {
+    if keep_alive { "keep-alive" } else { "close" }
+}
+
+/// A whole (non-streamed) response; the connection is closed after it
+/// unless `keep_alive`.
 fn simple(
     out: &mut TcpStream,
+    keep_alive: bool,
     status: u16,
     content_type: &str,
     extra: &[(&str, &str)],
     body: &str,
-) -> std::io::Result<()> {
+) -> std::io::Result<Next> {
     let mut head = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "HTTP/1.1 {status} {}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: {}\r\n",
         reason(status),
-        body.len()
+        body.len(),
+        connection_header(keep_alive),
     );
     for (k, v) in extra {
         head.push_str(&format!("{k}: {v}\r\n"));
@@ -435,8 +525,11 @@ fn simple(
     out.write_all(head.as_bytes())?;
     out.write_all(body.as_bytes())?;
     out.flush()?;
+    if keep_alive {
+        return Ok(Next::Open);
+    }
     let _ = out.shutdown(Shutdown::Write);
-    Ok(())
+    Ok(Next::Closed)
 }
 
 fn chunk(out: &mut TcpStream, data: &str) -> std::io::Result<()> {
@@ -449,25 +542,39 @@ fn chunk(out: &mut TcpStream, data: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The last chunk, then close.
-fn end(out: &mut TcpStream, stream: &TcpStream) -> std::io::Result<()> {
-    out.write_all(b"0\r\n\r\n")?;
+/// The event `last` if any and the last chunk, in one write; then close
+/// unless `keep_alive`.
+fn end(
+    out: &mut TcpStream,
+    stream: &TcpStream,
+    keep_alive: bool,
+    last: Option<&str>,
+) -> std::io::Result<Next> {
+    let mut tail = Vec::new();
+    if let Some(ev) = last.filter(|e| !e.is_empty()) {
+        tail.extend_from_slice(format!("{:x}\r\n{ev}\r\n", ev.len()).as_bytes());
+    }
+    tail.extend_from_slice(b"0\r\n\r\n");
+    out.write_all(&tail)?;
     out.flush()?;
+    if keep_alive {
+        return Ok(Next::Open);
+    }
     let _ = stream.shutdown(Shutdown::Write);
     // Let the client read to the end before the socket goes away, so a
     // reset cannot overtake the last bytes.
     drain(stream, Duration::from_secs(2));
-    Ok(())
+    Ok(Next::Closed)
 }
 
 /// Closes the connection in the middle of the body.
-fn cut(stream: &TcpStream) -> std::io::Result<()> {
+fn cut(stream: &TcpStream) -> std::io::Result<Next> {
     let _ = stream.shutdown(Shutdown::Both);
-    Ok(())
+    Ok(Next::Closed)
 }
 
-/// Holds the connection without answering until the client closes it, the
-/// server stops, or [`HANG_MAX`] passes.
+/// Holds the connection without sending more until the client closes it,
+/// the server stops, or [`HANG_MAX`] passes.
 fn hang(stream: &TcpStream, state: &State) -> std::io::Result<()> {
     let end = Instant::now() + HANG_MAX;
     stream.set_read_timeout(Some(Duration::from_millis(50)))?;

@@ -81,8 +81,25 @@ impl Chat {
         )
     }
 
+    /// A scenario whose mock keeps connections open between requests, as a
+    /// real provider does (by default each response closes its
+    /// connection).
+    pub fn keep_alive(provider: &str, replies: Vec<Reply>) -> Chat {
+        Chat::with_server(
+            provider,
+            MockServer::start_keep_alive(Script {
+                replies,
+                repeat_last: false,
+            }),
+        )
+    }
+
     pub fn with_script(provider: &str, script: Script) -> Chat {
-        let mock = MockServer::start(script);
+        Chat::with_server(provider, MockServer::start(script))
+    }
+
+    /// A scenario for `provider` against `mock`.
+    pub fn with_server(provider: &str, mock: MockServer) -> Chat {
         let base = format!("{}{}", mock.url(), base_path(provider));
         let mut config = json!({
             "provider": provider,
@@ -189,6 +206,11 @@ impl Chat {
     /// Every request the mock received.
     pub fn requests(&self) -> Vec<Recorded> {
         self.mock.requests()
+    }
+
+    /// The connection each request came on, in order.
+    pub fn connections(&self) -> Vec<u64> {
+        self.mock.requests().iter().map(|r| r.connection).collect()
     }
 
     /// The one request the mock received; fails the test if there were
@@ -740,5 +762,191 @@ mod tests {
         let _ = s.read_to_string(&mut raw);
         assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
         assert_eq!(m.requests()[0].body, json!({"a": 1}));
+    }
+
+    /// A status, lower-cased headers and a body.
+    type Response = (u16, Vec<(String, String)>, String);
+
+    /// A client connection to the mock that reads responses one by one
+    /// (by Content-Length or chunks), so it can send the next request on
+    /// the same connection.
+    struct Client(std::io::BufReader<std::net::TcpStream>);
+
+    impl Client {
+        fn connect(m: &MockServer) -> Client {
+            let s = std::net::TcpStream::connect(m.url().trim_start_matches("http://"))
+                .expect("connect to the mock");
+            s.set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("timeout");
+            Client(std::io::BufReader::new(s))
+        }
+
+        fn send(&mut self, path: &str, body: &str) {
+            let req = format!(
+                "POST {path} HTTP/1.1\r\nHost: mock\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            self.0.get_mut().write_all(req.as_bytes()).expect("write");
+        }
+
+        fn line(&mut self) -> String {
+            use std::io::BufRead;
+            let mut l = String::new();
+            self.0.read_line(&mut l).expect("read a line");
+            l.trim_end_matches(['\r', '\n']).to_string()
+        }
+
+        /// The next response: status, lower-cased headers, body; None when
+        /// the server closed the connection instead.
+        fn response(&mut self) -> Option<Response> {
+            let status_line = self.line();
+            if status_line.is_empty() {
+                return None;
+            }
+            let status = status_line.split_whitespace().nth(1)?.parse().ok()?;
+            let mut headers = Vec::new();
+            loop {
+                let l = self.line();
+                if l.is_empty() {
+                    break;
+                }
+                let (k, v) = l.split_once(':').expect("a header");
+                headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+            }
+            let get = |n: &str| headers.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone());
+            let mut body = Vec::new();
+            if let Some(n) = get("content-length") {
+                body.resize(n.parse().expect("a length"), 0);
+                self.0.read_exact(&mut body).expect("the body");
+            } else {
+                loop {
+                    let size = usize::from_str_radix(&self.line(), 16).expect("a chunk size");
+                    if size == 0 {
+                        assert_eq!(self.line(), "", "no trailers");
+                        break;
+                    }
+                    let start = body.len();
+                    body.resize(start + size, 0);
+                    self.0.read_exact(&mut body[start..]).expect("a chunk");
+                    assert_eq!(self.line(), "");
+                }
+            }
+            Some((status, headers, String::from_utf8(body).expect("utf-8")))
+        }
+
+        /// True when the server has closed the connection (a read sees its
+        /// end at once; the mock never sends unasked).
+        fn closed(&mut self) -> bool {
+            let mut b = [0u8; 1];
+            matches!(self.0.read(&mut b), Ok(0) | Err(_))
+        }
+    }
+
+    fn connection_header(headers: &[(String, String)]) -> &str {
+        headers
+            .iter()
+            .find(|(k, _)| k == "connection")
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn mock_with_keep_alive_answers_request_after_request_on_one_connection() {
+        let m = MockServer::start_keep_alive(script(vec![
+            Reply::text("one"),
+            status(500, None),
+            Reply::text("two"),
+        ]));
+        let mut c = Client::connect(&m);
+        for (want_status, want_text) in [(200, "one"), (500, "mock: HTTP 500"), (200, "two")] {
+            c.send("/v1/chat/completions", r#"{"model":"m"}"#);
+            let (status, headers, body) = c.response().expect("a response");
+            assert_eq!(status, want_status);
+            assert_eq!(connection_header(&headers), "keep-alive");
+            assert!(body.contains(want_text), "{body}");
+        }
+        // Another connection is numbered apart.
+        let mut c = Client::connect(&m);
+        c.send("/v1/chat/completions", "{}");
+        let (status, _, body) = c.response().expect("a response");
+        assert_eq!((status, body.as_str()), (500, "mock: script exhausted"));
+        let conns: Vec<u64> = m.requests().iter().map(|r| r.connection).collect();
+        assert_eq!(conns, [1, 1, 1, 2]);
+    }
+
+    #[test]
+    fn mock_closes_each_connection_after_its_response_by_default() {
+        let m = MockServer::start(script(vec![Reply::text("one"), Reply::text("two")]));
+        let mut c = Client::connect(&m);
+        c.send("/v1/chat/completions", "{}");
+        let (status, headers, _) = c.response().expect("a response");
+        assert_eq!(status, 200);
+        assert_eq!(connection_header(&headers), "close");
+        assert!(c.closed());
+        let (status, headers, _) = raw_post(&m.url(), "/v1/chat/completions", "{}", &[]);
+        assert_eq!(status, 200);
+        assert!(
+            headers
+                .iter()
+                .any(|(k, v)| k == "connection" && v == "close")
+        );
+        let conns: Vec<u64> = m.requests().iter().map(|r| r.connection).collect();
+        assert_eq!(conns, [1, 2]);
+    }
+
+    #[test]
+    fn mock_close_faults_end_a_kept_connection_before_or_after_the_reply() {
+        let m = MockServer::start_keep_alive(script(vec![
+            Reply {
+                fault: Some(Fault::Close),
+                ..Reply::default()
+            },
+            faulty("bye", Fault::CloseAfterReply),
+        ]));
+        // Close: the request is read and recorded, and nothing comes back.
+        let mut c = Client::connect(&m);
+        c.send("/v1/chat/completions", r#"{"n":1}"#);
+        assert!(c.response().is_none());
+        assert_eq!(m.requests()[0].body, json!({"n": 1}));
+        // CloseAfterReply: a whole reply, said to keep the connection, which
+        // is then closed all the same.
+        let mut c = Client::connect(&m);
+        c.send("/v1/chat/completions", "{}");
+        let (status, headers, body) = c.response().expect("a response");
+        assert_eq!(status, 200);
+        assert_eq!(connection_header(&headers), "keep-alive");
+        assert!(body.ends_with("data: [DONE]\n\n"), "{body}");
+        assert!(c.closed());
+    }
+
+    #[test]
+    fn mock_hold_open_sends_the_last_event_but_never_the_end_of_the_body() {
+        let m = MockServer::start_keep_alive(script(vec![faulty("hi", Fault::HoldOpen)]));
+        let mut c = Client::connect(&m);
+        c.send("/v1/chat/completions", "{}");
+        assert!(c.line().starts_with("HTTP/1.1 200"));
+        while !c.line().is_empty() {}
+        // Chunks up to the one that holds [DONE]; the terminator never
+        // comes: the next read waits until the client gives up.
+        let mut seen = Vec::new();
+        while !String::from_utf8_lossy(&seen).contains("[DONE]") {
+            let size = usize::from_str_radix(&c.line(), 16).expect("a chunk size");
+            assert_ne!(size, 0, "the terminator");
+            let start = seen.len();
+            seen.resize(start + size, 0);
+            c.0.read_exact(&mut seen[start..]).expect("a chunk");
+            assert_eq!(c.line(), "");
+        }
+        c.0.get_ref()
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        let mut b = [0u8; 64];
+        let r = c.0.read(&mut b);
+        assert!(
+            matches!(&r, Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+            "{r:?}: {:?}",
+            r.as_ref()
+                .map(|n| String::from_utf8_lossy(&b[..*n]).into_owned())
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of zs-chat: the real binary against the scripted model
-//! server, one module per wire format plus faults and bad input.
+//! server, one module per wire format plus faults, bad input, rounds and
+//! connections.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -7,6 +8,7 @@ mod common;
 mod mock;
 
 mod anthropic;
+mod connections;
 mod faults;
 mod gemini;
 mod harness;
