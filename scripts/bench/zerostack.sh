@@ -50,7 +50,8 @@ mkdir -p "$work/config/zerostack" "$work/project"
 git -C "$work/project" init -q 2>/dev/null || :
 
 # Script files: the five-step task and the one-round task, each repeated
-# once per run (and once more for a warm-up).
+# once per run (and once more for a warm-up). The server keeps connections
+# alive, as providers do, so zs-chat's rounds share one.
 python3 - "$work" "$((RUNS + 1))" <<'PY'
 import json, sys
 work, n = sys.argv[1], int(sys.argv[2])
@@ -66,7 +67,7 @@ five = [
 one = [{"text": "All done: notes.txt holds one and three."}]
 for name, task in (("five", five), ("one", one), ("model", five)):
     with open(f"{work}/{name}.json", "w") as f:
-        json.dump({"replies": task * n}, f)
+        json.dump({"replies": task * n, "keep_alive": True}, f)
 PY
 
 # Starts a mock server on a free port with script $1; sets $url.
