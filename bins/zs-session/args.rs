@@ -125,9 +125,9 @@ pub struct RecordArgs {
     /// Write a progress line on stderr for every tool call and its outcome
     #[arg(long)]
     pub progress: bool,
-    /// After every round (closed by a `round_end` line, or by the end of
-    /// input), append a line saying what the conversation waits for (as
-    /// `state` prints it) to FILE
+    /// After every round closed by a `round_end` line (or at the end of an
+    /// input that has none), append a line saying what the conversation
+    /// waits for (as `state` prints it) to FILE
     #[arg(long, value_name = "FILE")]
     pub state: Option<PathBuf>,
 }

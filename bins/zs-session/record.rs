@@ -22,8 +22,8 @@
 //! `round_end` came at all (the stream was one round). In a stream of
 //! rounds, lines after the last `round_end` are a round cut short (a stage
 //! failed or was interrupted) and get no state line, so the wrapper never
-//! takes an unfinished round for a finished one. That saves the wrapper a `state`
-//! and a `compact` process per round.
+//! takes an unfinished round for a finished one. That saves the wrapper a
+//! `state` and a `compact` process per round.
 //!
 //! SIGINT is ignored: a Ctrl-C reaches every stage of the pipeline, and the
 //! stages before this one flush what they hold (a partial assistant
@@ -170,7 +170,7 @@ fn append_line(file: &mut impl Write, line: &str) -> std::io::Result<bool> {
 
 /// Records stdin into `s`; with `progress`, also writes progress lines on
 /// stderr (see progress.rs); with `state`, appends the state to its file
-/// after every round and at the end.
+/// at every `round_end`, or at the end when no `round_end` came.
 pub fn run(
     s: &SessionRef,
     lock_wait: Duration,
@@ -258,9 +258,7 @@ pub fn run(
     // One fdatasync for the round, not one per entry (see the module doc).
     app.sync()?;
     if !rounds && let Some(st) = &mut state {
-        // What `zs-session state` would print, and whether `compact --auto`
-        // has work, without two more processes: the wrapper asks after
-        // every round.
+        // The input was one round: its state, as at a round_end.
         st.write(s)?;
     }
     if bad > 0 {

@@ -232,12 +232,9 @@ impl Appender {
         self.buf.clear();
         self.buf.extend_from_slice(line.as_bytes());
         self.buf.push(b'\n');
-        self.file.write_all(&self.buf).map_err(|e| {
-            Error::failure(format!(
-                "cannot write to session '{}': {e}",
-                self.session.id
-            ))
-        })?;
+        self.file
+            .write_all(&self.buf)
+            .map_err(|e| self.write_error(e))?;
         self.unsynced = true;
         self.end += self.buf.len() as u64;
         let no = self.next_no;
@@ -248,12 +245,7 @@ impl Appender {
     /// `fdatasync` of what was appended since the last one, if anything.
     pub fn sync(&mut self) -> Result<(), Error> {
         if self.unsynced {
-            self.file.sync_data().map_err(|e| {
-                Error::failure(format!(
-                    "cannot write to session '{}': {e}",
-                    self.session.id
-                ))
-            })?;
+            self.file.sync_data().map_err(|e| self.write_error(e))?;
             self.unsynced = false;
         }
         Ok(())
@@ -289,6 +281,13 @@ impl Appender {
         }
         self.lock = Some(lock);
         Ok(())
+    }
+
+    fn write_error(&self, e: std::io::Error) -> Error {
+        Error::failure(format!(
+            "cannot write to session '{}': {e}",
+            self.session.id
+        ))
     }
 
     fn deleted(&self) -> Error {
